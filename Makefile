@@ -1,0 +1,32 @@
+# Every target installs what it needs: a fresh machine needs only Python 3.11+ and make.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+RUN := $(UV) run --frozen
+
+.PHONY: setup test lint demo bench reliability clean
+
+$(UV):
+	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --frozen --all-groups
+
+lint: setup
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+	$(RUN) mypy
+
+test: lint
+	$(RUN) pytest -n 2 -q -m "not slow"
+
+demo: setup
+	$(RUN) pancert demo
+
+bench: setup
+	$(RUN) python -m bench
+
+reliability: setup
+	$(RUN) pytest -q tests/reliability
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Fleet benchmark (`make bench`); see bench/README.md."""
