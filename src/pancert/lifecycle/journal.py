@@ -1,0 +1,235 @@
+"""Durable per-(profile, firewall) state, and the Sectigo agent's ``<profile>.ids`` files.
+
+Every state transition is written here **before** the next external side effect, with an
+atomic write (temporary file, fsync, rename, fsync of the folder), so a process killed at any
+instant leaves either the old record or the new one — never a torn file. The order id is on
+disk before anything else happens after SCM returns it (non-negotiable 2).
+
+Layout in the state folder::
+
+    journal/<profile>@<firewall>.json   one PairRecord each
+    <profile>.ids                       Base64 of {"sslId"|"certId": N, "renewId": "…"}
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pancert.errors import PancertError
+
+
+class JournalError(PancertError):
+    """The journal cannot be read: named file, never silently reset."""
+
+    exit_code = 1
+
+
+class Step(StrEnum):
+    """Where a rotation stands. Each value is written before the side effect it leads to."""
+
+    CSR_INTENT = "CSR_INTENT"
+    """About to generate key + CSR on the firewall under ``object_name``."""
+    CSR_ON_DEVICE = "CSR_ON_DEVICE"
+    """The pending entry exists on the firewall; its CSR is recorded."""
+    ORDER_INTENT = "ORDER_INTENT"
+    """About to call SCM enroll with ``request_id`` in the comments."""
+    ORDERED = "ORDERED"
+    """SCM returned ``order_id``; collect until issued."""
+    ISSUED = "ISSUED"
+    """The verified chain is recorded; import next."""
+    IMPORTED = "IMPORTED"
+    """Imported, rebound and superseded object deleted in the candidate; commit next."""
+    DEPLOYED = "DEPLOYED"
+    """Committed and verified in the running configuration."""
+
+
+class Rotation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    step: Step
+    object_name: str
+    request_id: str
+    reason: str
+    started_at: dt.datetime
+    profile_hash: str
+    replaces: str | None = None
+    csr_pem: str | None = None
+    order_id: int | None = None
+    renew_id: str | None = None
+    api: str | None = None
+    ordered_at: dt.datetime | None = None
+    pending_since: dt.datetime | None = None
+    chain_pem: list[str] = Field(default_factory=list)
+    commit_job: int | None = None
+    last_error: str | None = None
+
+
+class AbandonedOrder(BaseModel):
+    order_id: int | None
+    request_id: str
+    object_name: str
+    at: dt.datetime
+    why: str
+
+
+class PairRecord(BaseModel):
+    """Everything pancert remembers about one certificate profile on one firewall."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = 1
+    profile: str
+    firewall: str
+    current_object: str | None = None
+    current_order_id: int | None = None
+    current_renew_id: str | None = None
+    current_api: str | None = None
+    owned_objects: list[str] = Field(default_factory=list)
+    """Every object pancert created for this pair: the only ones it may delete (besides the
+    profile-named object of the Sectigo agent)."""
+    kept_superseded: dict[str, list[str]] = Field(default_factory=dict)
+    """Superseded objects still referenced where pancert does not manage: name → paths."""
+    forced_hash: str | None = None
+    """Profile content hash of the last rotation forced by ``sectigo_force_renewal``."""
+    rotation: Rotation | None = None
+    abandoned: list[AbandonedOrder] = Field(default_factory=list)
+    last_error: str | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def in_flight(self) -> bool:
+        return self.rotation is not None and self.rotation.step is not Step.DEPLOYED
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return  # Windows cannot open a directory for fsync; its rename is already durable
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    def __init__(self, state_path: Path) -> None:
+        self.state_path = state_path
+        self.folder = state_path / "journal"
+
+    def path_for(self, profile: str, firewall: str) -> Path:
+        return self.folder / f"{profile}@{firewall}.json"
+
+    def load(self, profile: str, firewall: str) -> PairRecord | None:
+        path = self.path_for(profile, firewall)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return PairRecord.model_validate_json(raw)
+        except ValidationError as exc:
+            raise JournalError(
+                f"{path}: journal record is unreadable ({exc.error_count()} problems); "
+                "it is kept as it is for inspection"
+            ) from exc
+
+    def save(self, record: PairRecord, now: dt.datetime) -> PairRecord:
+        record.updated_at = now
+        atomic_write(
+            self.path_for(record.profile, record.firewall),
+            record.model_dump_json(indent=2).encode(),
+        )
+        return record
+
+    def records(self) -> list[PairRecord]:
+        if not self.folder.is_dir():
+            return []
+        found = []
+        for path in sorted(self.folder.glob("*@*.json")):
+            profile, _, firewall = path.stem.partition("@")
+            record = self.load(profile, firewall)
+            if record is not None:
+                found.append(record)
+        return found
+
+    # The Sectigo agent's <profile>.ids files -------------------------------------------------
+
+    def ids_path(self, profile: str) -> Path:
+        return self.state_path / f"{profile}.ids"
+
+    def write_ids(self, profile: str, order_id: int, renew_id: str | None, *, api: str) -> None:
+        key = "certId" if api == "enrollment" else "sslId"
+        payload: dict[str, Any] = {key: order_id}
+        if renew_id:
+            payload["renewId"] = renew_id
+        encoded = base64.b64encode(json.dumps(payload, separators=(",", ":")).encode())
+        atomic_write(self.ids_path(profile), encoded, mode=0o644)
+
+    def read_ids(self, profile: str) -> tuple[int, str | None] | None:
+        """The order id (and renewId) in ``<profile>.ids``, in any form agents wrote."""
+        path = self.ids_path(profile)
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        parsed = parse_ids(text)
+        if parsed is None:
+            raise JournalError(
+                f"{path}: not an order id file this agent understands "
+                "(expected Base64 JSON, JSON, a dict or a bare integer)"
+            )
+        return parsed
+
+
+def parse_ids(text: str) -> tuple[int, str | None] | None:
+    candidates = [text]
+    with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
+        candidates.insert(0, base64.b64decode(text, validate=True).decode("utf-8").strip())
+    for candidate in candidates:
+        if candidate.isdigit():
+            return int(candidate), None
+        value: object = None
+        with contextlib.suppress(ValueError):
+            value = json.loads(candidate)
+        if value is None:
+            with contextlib.suppress(ValueError, SyntaxError):
+                value = ast.literal_eval(candidate)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, None
+        if isinstance(value, dict):
+            for key in ("sslId", "certId", "ssl_id", "cert_id", "id"):
+                if isinstance(value.get(key), int) or str(value.get(key, "")).isdigit():
+                    renew = value.get("renewId")
+                    return int(value[key]), str(renew) if renew else None
+    return None

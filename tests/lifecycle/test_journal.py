@@ -1,0 +1,111 @@
+"""Durability of the journal and compatibility of the Sectigo agent's .ids files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pancert.lifecycle.journal import (
+    Journal,
+    JournalError,
+    PairRecord,
+    Step,
+    atomic_write,
+    parse_ids,
+)
+from pancert.lifecycle.naming import is_rotation_of, new_request_id, object_name
+
+from .builders import NOW, rotation
+
+
+def test_a_record_round_trips(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    record = PairRecord(
+        profile="web", firewall="fw_a", rotation=rotation(Step.ORDERED, order_id=42)
+    )
+    journal.save(record, NOW)
+    loaded = journal.load("web", "fw_a")
+    assert loaded is not None
+    assert loaded.rotation is not None
+    assert (loaded.rotation.step, loaded.rotation.order_id) == (Step.ORDERED, 42)
+    assert [r.profile for r in journal.records()] == ["web"]
+    assert oct(journal.path_for("web", "fw_a").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_corrupt_record_is_an_error_naming_the_file_and_is_kept(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    path = journal.path_for("web", "fw_a")
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    with pytest.raises(JournalError, match=re.escape(str(path))):
+        journal.load("web", "fw_a")
+    assert path.read_text() == "{not json"
+
+
+@pytest.mark.parametrize("kill_point", ["after-write", "after-fsync", "before-rename"])
+def test_a_killed_writer_leaves_the_old_or_the_new_content(tmp_path: Path, kill_point: str) -> None:
+    """A subprocess is SIGKILLed between write, fsync and rename; the file stays whole."""
+    target = tmp_path / "record.json"
+    atomic_write(target, b'{"old": true}')
+    script = textwrap.dedent(
+        f"""
+        import os, signal, pancert.lifecycle.journal as j
+        real_fsync, real_replace = os.fsync, os.replace
+        point = {kill_point!r}
+        def fsync(fd):
+            if point == "after-write":
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_fsync(fd)
+            if point == "after-fsync":
+                os.kill(os.getpid(), signal.SIGKILL)
+        def replace(a, b):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os.fsync = fsync
+        if point == "before-rename":
+            os.replace = replace
+        j.atomic_write(__import__("pathlib").Path({str(target)!r}), b'{{"new": true}}' * 1000)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], check=False)
+    assert result.returncode == -9
+    assert json.loads(target.read_text()) == {"old": True}
+
+
+def test_ids_files_are_base64_json_and_every_older_form_is_read(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.write_ids("web", 1234, "AbC", api="admin")
+    raw = journal.ids_path("web").read_text()
+    assert json.loads(base64.b64decode(raw)) == {"sslId": 1234, "renewId": "AbC"}
+    assert journal.read_ids("web") == (1234, "AbC")
+    journal.write_ids("rest", 77, None, api="enrollment")
+    assert json.loads(base64.b64decode(journal.ids_path("rest").read_text())) == {"certId": 77}
+    assert parse_ids('{"sslId": 5}') == (5, None)
+    assert parse_ids("{'sslId': 6, 'renewId': 'x'}") == (6, "x")
+    assert parse_ids("7") == (7, None)
+    assert parse_ids(base64.b64encode(b"8").decode()) == (8, None)
+    assert parse_ids("garbage!") is None
+    journal.ids_path("bad").write_text("garbage!")
+    with pytest.raises(JournalError, match=r"bad\.ids"):
+        journal.read_ids("bad")
+
+
+def test_object_names_follow_the_rotation_rule() -> None:
+    request_id = new_request_id()
+    assert object_name("web", request_id, first=True) == "web"
+    rotated = object_name("web", request_id, first=False)
+    assert rotated.startswith("web-")
+    assert len(rotated) == len("web-") + 8
+    assert is_rotation_of(rotated, "web")
+    assert is_rotation_of("web", "web")
+    assert not is_rotation_of("web-api-abcdefgh", "web")
+    assert not is_rotation_of(rotated, "we")
+    assert len(object_name("p" * 54, request_id, first=False)) <= 63
+    assert os.sep not in rotated
