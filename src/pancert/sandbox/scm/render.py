@@ -1,0 +1,147 @@
+"""How the sandbox writes certificates and dates on the wire (SCM ref §3.4, §3.5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from starlette.responses import Response
+
+from pancert.sandbox.scm.settings import Switches
+from pancert.sandbox.scm.store import ApiError, Order, serial_text
+
+COLLECT_FORMATS = (
+    "x509",
+    "x509CO",
+    "base64",
+    "bin",
+    "x509IO",
+    "x509IOR",
+    "pem",
+    "pemco",
+    "pemia",
+    "x509R",
+)
+
+
+def pem(certs: list[x509.Certificate]) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def collect_body(fmt: str, chain: list[x509.Certificate], switches: Switches) -> bytes:
+    """One collect format; ``chain`` is leaf, intermediate, root (order of the x509IO pair
+    and of x509R is this sandbox's reading of unverified text, see docs/sandbox-fidelity.md)."""
+    leaf, intermediate, root = chain
+    full = [root, intermediate, leaf] if switches.reversed_chain else chain
+    match fmt:
+        case "x509" | "pem":
+            return pem(full)
+        case "x509CO" | "pemco":
+            return pem([leaf])
+        case "pemia":
+            return pem([leaf, intermediate])
+        case "x509IO":
+            return pem([intermediate, root])
+        case "x509IOR":
+            return pem([root, intermediate])
+        case "x509R":
+            return pem([root, intermediate, leaf])
+        case "base64":
+            return pkcs7.serialize_certificates(chain, serialization.Encoding.PEM)
+        case "bin":
+            return pkcs7.serialize_certificates(chain, serialization.Encoding.DER)
+    raise ApiError(400, -126, f"Unknown format: {fmt}.")
+
+
+def collect_response(
+    order: Order, fmt: str, chain: list[x509.Certificate], switches: Switches
+) -> Response:
+    body = collect_body(fmt, chain, switches)
+    ext = {"bin": "p7b", "base64": "p7b"}.get(fmt, "pem")
+    return Response(
+        body,
+        200,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="cert_{order.id}.{ext}"'},
+    )
+
+
+def date_text(value: dt.datetime | None, date_format: str | None, switches: Switches) -> str | None:
+    """``MM/dd/yyyy`` unless ``dateFormat`` asks otherwise (SCM ref §3.4)."""
+    if value is None:
+        return None
+    value = value.astimezone(dt.UTC)
+    fmt = None if switches.ignore_date_format else (date_format or "").upper()
+    if fmt == "ISO_HMS":
+        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if fmt == "ISO":
+        return value.strftime("%Y-%m-%d")
+    if fmt in ("EU", "UK"):
+        return value.strftime("%d/%m/%Y")
+    return value.strftime("%m/%d/%Y")
+
+
+def key_type_text(csr: x509.CertificateSigningRequest) -> str:
+    key = csr.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA - {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC - {key.curve.key_size}"
+    return "unknown"
+
+
+def details_json(order: Order, date_format: str | None, switches: Switches) -> dict[str, object]:
+    """``GET /api/ssl/v1/{sslId}`` (SCM ref §3.4 field list)."""
+    cert = order.certificate
+
+    def d(value: dt.datetime | None) -> str | None:
+        return date_text(value, date_format, switches)
+
+    details: dict[str, object] = {
+        "id": order.id,
+        "sslId": order.id,
+        "commonName": order.common_name,
+        "orgId": order.org_id,
+        "status": order.status,
+        "backendCertId": str(90000000 + order.id) if cert else None,
+        "vendor": "pancert sandbox",
+        "certType": order.cert_type.as_json(),
+        "validationType": {
+            "DV": "Domain Validation (DV)",
+            "OV": "Organization Validation (OV)",
+            "EV": "Extended Validation (EV)",
+        }[order.cert_type.level],
+        "term": order.term,
+        "requester": order.requester,
+        "requestedVia": order.requested_via,
+        "externalRequester": order.external_requester,
+        "comments": order.comments,
+        "requested": d(order.requested),
+        "approved": d(order.approved),
+        "issued": d(order.issued),
+        "declined": d(order.declined),
+        "expires": d(order.expires),
+        "revoked": d(order.revoked),
+        "renewedDate": d(order.renewed_date),
+        "renewed": order.renewed,
+        "serialNumber": serial_text(cert) if cert else None,
+        "keyType": key_type_text(order.csr),
+        "signatureAlg": "SHA256WITHECDSA" if cert else None,
+        "subjectAlternativeNames": list(order.sans),
+        "customFields": list(order.custom_fields),
+        "autoRenewDetails": {"state": "Not scheduled", "daysBeforeExpiration": 30},
+        "suspendNotifications": False,
+    }
+    if order.reason_code is not None:
+        details["reasonCode"] = order.reason_code
+    if cert is not None:
+        details["certificateDetails"] = {
+            "issuer": cert.issuer.rfc4514_string(),
+            "subject": cert.subject.rfc4514_string(),
+            "sha1Hash": cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - SCM reports it
+            "sha256Hash": cert.fingerprint(hashes.SHA256()).hex().upper(),
+        }
+    return {k: v for k, v in details.items() if v is not None}
