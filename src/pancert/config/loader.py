@@ -9,6 +9,7 @@ rest proceed (ARCHITECTURE.md §5 rule 4). Unknown keys only warn.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,10 @@ class LoadedConfig:
             f"(profiles: {known})"
         )
 
+    def resolve_names(self, names: Iterable[str] | None) -> list[str]:
+        """Profile names for ``-p`` values (every profile file's name when none are given)."""
+        return [self._resolve(n) for n in names or ()] or sorted(self.profile_files)
+
     def select_profiles(self, names: Iterable[str] | None) -> dict[str, CertificateProfile]:
         """The valid profiles that ``-p`` names (all when ``names`` is empty or None).
 
@@ -113,8 +118,7 @@ class LoadedConfig:
         unknown one raises UsageError. Broken profiles are left out: report them with
         :meth:`problems_for`, so a run still processes the others.
         """
-        wanted = [self._resolve(n) for n in names or ()] or sorted(self.profile_files)
-        return {n: self.profiles[n] for n in wanted if n in self.profiles}
+        return {n: self.profiles[n] for n in self.resolve_names(names) if n in self.profiles}
 
     def problems_for(self, names: Iterable[str] | None) -> list[Problem]:
         """The problems that concern the selected profiles (every problem when all are)."""
@@ -334,9 +338,15 @@ class _Reader:
                         CertificateProfile, doc.data, path, {"name": name, "source": path}
                     )
                 except ConfigError as exc:
-                    problems = exc.problems
-            if profile is not None:
-                problems += self._references(profile, firewalls, credentials)
+                    doc, problems = None, exc.problems
+                if doc is not None and isinstance(doc.data, Mapping):
+                    fws, label = _raw_references(doc.data)
+                    problems += self._references(path, fws, label, firewalls, credentials)
+            if profile is not None and profile.key_type == "EC" and profile.key_size == 521:
+                self.warnings.append(
+                    f"{path}: sectigo_csr_key_size: PAN-OS may not generate EC 521 keys on "
+                    "the firewall; 384 is the safe choice"
+                )
             if problems or profile is None:
                 broken.setdefault(name, []).extend(problems)
             else:
@@ -363,13 +373,17 @@ class _Reader:
 
     def _references(
         self,
-        profile: CertificateProfile,
+        path: Path,
+        firewall_names: tuple[str, ...],
+        label: str | None,
         firewalls: dict[str, FirewallProfile],
         credentials: dict[str, ScmCredential],
     ) -> list[Problem]:
-        file = str(profile.source)
+        """Problems of the firewall profiles and credential a profile names (checked even
+        when the profile itself is invalid, so one run lists everything)."""
+        file = str(path)
         problems: list[Problem] = []
-        for fw in profile.firewall_profiles:
+        for fw in firewall_names:
             if fw in self.fw_problems:
                 problems.extend(self.fw_problems[fw])
             elif fw not in firewalls:
@@ -377,7 +391,8 @@ class _Reader:
                 problems.append(
                     Problem(file, "paloalto_fw_profile", f"no firewall profile {fw}.yaml", known)
                 )
-        label = profile.credential
+        if label is None:
+            return problems
         if self.cred_file_problems:
             problems.extend(self.cred_file_problems)
         elif label in self.cred_problems:
@@ -387,11 +402,6 @@ class _Reader:
             problems.append(
                 Problem(file, "scm_credential_detail", f"no credential labelled {label!r}", known)
             )
-        if profile.key_type == "EC" and profile.key_size == 521:
-            self.warnings.append(
-                f"{file}: sectigo_csr_key_size: PAN-OS may not generate EC 521 "
-                "keys on the firewall; 384 is the safe choice"
-            )
         return problems
 
     def all_problems(self, broken: dict[str, list[Problem]]) -> list[Problem]:
@@ -399,6 +409,21 @@ class _Reader:
         for group in (*self.cred_problems.values(), *self.fw_problems.values(), *broken.values()):
             ordered.extend(group)
         return list(dict.fromkeys(ordered))
+
+
+def _raw_references(data: Mapping[Any, Any]) -> tuple[tuple[str, ...], str | None]:
+    """The firewall names and credential label a profile file gives, read leniently."""
+    lowered = {str(k).strip().lower(): v for k, v in data.items()}
+    names = lowered.get("paloalto_fw_profile")
+    if isinstance(names, str):
+        names = names.split(",")
+    firewalls = tuple(
+        re.sub(r"\.ya?ml$", "", str(n).strip(), flags=re.IGNORECASE)
+        for n in (names if isinstance(names, list) else [])
+        if str(n).strip()
+    )
+    label = lowered.get("scm_credential_detail")
+    return firewalls, (str(label).strip() if isinstance(label, str | int) and label != "" else None)
 
 
 def _binding_claims(profiles: dict[str, CertificateProfile]) -> dict[str, list[Problem]]:

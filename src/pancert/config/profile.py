@@ -231,9 +231,12 @@ class CertificateProfile(BaseModel):
     @classmethod
     def _key_size(cls, value: int, info: ValidationInfo) -> int:
         kind = info.data.get("key_type")
-        sizes = KEY_SIZES.get(kind) if isinstance(kind, str) else None
-        if sizes is not None and value not in sizes:
-            raise invalid(f"{value} is not a {kind} key size", ", ".join(map(str, sizes)))
+        if isinstance(kind, str) and value not in KEY_SIZES[kind]:
+            allowed = ", ".join(map(str, KEY_SIZES[kind]))
+            raise invalid(f"{value} is not a valid {kind} key size", allowed)
+        if value not in {size for sizes in KEY_SIZES.values() for size in sizes}:
+            allowed = "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in KEY_SIZES.items())
+            raise invalid(f"{value} is not a valid key size", allowed)
         return value
 
     @field_validator("custom_fields", mode="before")
