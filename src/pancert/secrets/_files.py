@@ -77,6 +77,9 @@ def decrypt_in_memory(document: Any, *, source: Path, gnupg_home: Path | None = 
     del tree["sops"]
     key = _keys.unwrap_data_key(meta, gnupg_home=gnupg_home, source=source)
     leaves = _tree.data_leaves(tree, source)
+    # ruamel's TimeStamp loses its time zone in deepcopy: take immutable leaves from the source.
+    for original, leaf in zip(_tree.data_leaves(document, source), leaves, strict=True):
+        leaf.value = original.value
     new_values, mac = _tree.decrypt_leaves(
         leaves, key, meta.rule, mac_only=meta.mac_only, source=source
     )

@@ -193,7 +193,7 @@ def apply_to_containers(leaves: list[Leaf], new_values: list[Any]) -> None:
         container, slot = leaf.ref
         if isinstance(value, Comment):
             removals.append((container, slot))
-        elif value is not leaf.value:
+        else:
             target: MutableMapping[Any, Any] | MutableSequence[Any] = container
             target[slot] = value
     for container, index in reversed(removals):
