@@ -259,7 +259,7 @@ class _Reader:
         if path is None:
             return {}
         try:
-            doc = read_document(path)
+            doc = read_document(path, gnupg_home=self.app.gnupg_home)
         except ConfigError as exc:
             self.cred_file_problems = exc.problems
             return {}
@@ -284,7 +284,7 @@ class _Reader:
     def firewall(self, path: Path) -> FirewallProfile | None:
         name = path.stem
         try:
-            doc = read_document(path)
+            doc = read_document(path, gnupg_home=self.app.gnupg_home)
         except ConfigError as exc:
             self.fw_problems[name] = exc.problems
             return None
@@ -333,7 +333,7 @@ class _Reader:
             profile = None
             if not problems:
                 try:
-                    doc = read_document(path)
+                    doc = read_document(path, gnupg_home=self.app.gnupg_home)
                     profile, problems = self._model(
                         CertificateProfile, doc.data, path, {"name": name, "source": path}
                     )

@@ -43,7 +43,7 @@ def _parser() -> YAML:
     return yaml
 
 
-def read_document(path: Path) -> Document:
+def read_document(path: Path, *, gnupg_home: Path | None = None) -> Document:
     """Parse ``path`` and decrypt it when it is a sops document.
 
     Raises :class:`~pancert.errors.ConfigError` naming the file (and the line, when the parser
@@ -63,22 +63,22 @@ def read_document(path: Path) -> Document:
         reason = getattr(exc, "problem", None) or type(exc).__name__
         raise _fail(path, "", f"malformed YAML{where}: {reason}", "YAML 1.2") from exc
     if isinstance(data, dict) and "sops" in data:
-        return Document(_decrypt(data, path), encrypted=True)
+        return Document(_decrypt(data, path, gnupg_home), encrypted=True)
     return Document(data, encrypted=False)
 
 
-def _decrypt(data: Any, path: Path) -> Any:
+def _decrypt(data: Any, path: Path, gnupg_home: Path | None) -> Any:
     # Looked up at call time: pancert.secrets is optional for plaintext configurations.
     secrets = importlib.import_module("pancert.secrets")
     decrypt = cast(Callable[..., Any] | None, getattr(secrets, "decrypt_in_memory", None))
     if decrypt is None:
         raise _fail(path, "sops", "encrypted file, but this pancert cannot decrypt sops")
     try:
-        return decrypt(data, source=path)
+        return decrypt(data, source=path, gnupg_home=gnupg_home)
     except SecretsError as exc:
         raise _fail(path, "sops", f"cannot decrypt: {exc}") from exc
 
 
-def load_yaml(path: Path) -> Any:
+def load_yaml(path: Path, *, gnupg_home: Path | None = None) -> Any:
     """Return the (decrypted) content of the YAML file at ``path``."""
-    return read_document(path).data
+    return read_document(path, gnupg_home=gnupg_home).data
