@@ -17,6 +17,7 @@ from pancert.scm.models import (
     OrderLookup,
     OrderRef,
     Pending,
+    ResolvedProduct,
 )
 
 
@@ -29,15 +30,26 @@ class CertificateAuthority(Protocol):
         :class:`pancert.scm.errors.ScmOutcomeUnknown` so the caller looks the order up."""
         ...
 
+    async def resolve_product(self, request: EnrollRequest) -> ResolvedProduct:
+        """Type, term and organization the order will carry (``validate`` shows them);
+        raises :class:`pancert.scm.errors.ScmResolutionError` listing the choices."""
+        ...
+
     async def collect(self, order_id: int) -> IssuedChain | Pending: ...
 
     async def details(self, order_id: int) -> OrderDetails: ...
 
     async def find_order(
         self, request_id: str, common_name: str, since: dt.datetime
-    ) -> OrderLookup: ...
+    ) -> OrderLookup:
+        """The order whose comments carry ``request_id`` (see
+        :func:`pancert.scm.comments_with_request_id`); ``UNSUPPORTED`` where the API cannot
+        list orders (REST Enrollment API)."""
+        ...
 
-    async def revoke(self, order_id: int, reason: str) -> None: ...
+    async def revoke(self, order_id: int, reason: str, *, reason_code: int = 0) -> None:
+        """``reason_code`` in RFC 5280 numbering, one of 0, 1, 3, 4, 5 (SCM ref §3.8)."""
+        ...
 
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:
         """Bookkeeping after a rotation (Admin API ``renew/manual``); a no-op where the API

@@ -88,3 +88,14 @@ class OrderLookup:
     outcome: LookupOutcome
     order_id: int | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class ResolvedProduct:
+    """What an order will carry after type/term/org resolution (``None``: the REST
+    Enrollment account decides)."""
+
+    cert_type_id: int | None
+    cert_type_name: str | None
+    term_days: int | None
+    org_id: int | None

@@ -1,0 +1,163 @@
+"""How pancert proves who it is to SCM: OAuth2 client credentials or legacy admin headers.
+
+OAuth (SCM ref §2.2, enrollment ref §3): form-encoded client-credentials grant; the token is
+cached and fetched again ``REFRESH_MARGIN`` before ``expires_in`` runs out, and once more after
+any 401. The token URL is ``sectigo_auth_url`` when configured, else the ``authorization_uri``
+the SCM host names in a 401's ``WWW-Authenticate`` (the enrollment docs say the auth server is
+not fixed per customer), else the documented default. Every token is registered with
+:mod:`pancert.redaction` the moment it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+import httpx
+
+from pancert.redaction import register_secret
+from pancert.scm.errors import ScmAuthError, ScmProtocolError, ScmTransportError
+
+log = logging.getLogger("pancert.scm")
+
+DEFAULT_TOKEN_URL = (
+    "https://auth.sso.sectigo.com/auth/realms/apiclients/protocol/openid-connect/token"  # noqa: S105 - a URL
+)
+REFRESH_MARGIN = dt.timedelta(seconds=60)
+_FALLBACK_LIFETIME = 300
+_AUTH_URI = re.compile(r'authorization_uri\s*=\s*"([^"]+)"')
+
+Clock = Callable[[], dt.datetime]
+
+
+class Authenticator(Protocol):
+    oauth: bool
+
+    async def headers(self) -> dict[str, str]: ...
+
+    def invalidate(self) -> None:
+        """Forget the current token (after a 401) so the next call fetches a new one."""
+        ...
+
+    def learn_challenge(self, www_authenticate: str) -> None: ...
+
+
+def token_url_from_challenge(www_authenticate: str) -> str | None:
+    """The token endpoint named by a 401's ``authorization_uri``: used as is when it ends in
+    ``/token``; a realm URL or another Keycloak endpoint of the realm is mapped to the realm's
+    token endpoint (enrollment ref §3, exact header value unverified)."""
+    match = _AUTH_URI.search(www_authenticate)
+    if match is None:
+        return None
+    uri = match.group(1).rstrip("/")
+    if uri.endswith("/token"):
+        return uri
+    realm = re.match(r"^(.*?/realms/[^/]+)", uri)
+    base = realm.group(1) if realm else uri
+    return base + "/protocol/openid-connect/token"
+
+
+class LegacyHeaders:
+    """``login``/``password``/``customerUri`` on every Admin API call (SCM ref §2.1)."""
+
+    oauth = False
+
+    def __init__(self, login: str, password: str, customer_uri: str) -> None:
+        register_secret(password)
+        self._headers = {"login": login, "password": password, "customerUri": customer_uri}
+
+    async def headers(self) -> dict[str, str]:
+        return dict(self._headers)
+
+    def invalidate(self) -> None:
+        """Nothing cached: header credentials are the same on every call."""
+
+    def learn_challenge(self, www_authenticate: str) -> None:
+        """Header auth has no token URL to learn."""
+
+
+class OAuthClientCredentials:
+    oauth = True
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        client_id: str,
+        client_secret: str,
+        token_url: str | None,
+        clock: Clock,
+    ) -> None:
+        register_secret(client_secret)
+        self._http = http
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_url = token_url
+        self._clock = clock
+        self._token: str | None = None
+        self._refresh_at = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._lock = asyncio.Lock()
+        self.fetched = 0
+
+    @property
+    def token_url(self) -> str | None:
+        return self._token_url
+
+    def learn_challenge(self, www_authenticate: str) -> None:
+        if self._token_url is None:
+            self._token_url = token_url_from_challenge(www_authenticate)
+
+    def needs_discovery(self) -> bool:
+        return self._token_url is None
+
+    def invalidate(self) -> None:
+        self._token = None
+
+    async def headers(self) -> dict[str, str]:
+        async with self._lock:
+            if self._token is None or self._clock() >= self._refresh_at:
+                await self._fetch()
+            assert self._token is not None
+            return {"Authorization": f"Bearer {self._token}"}
+
+    async def _fetch(self) -> None:
+        url = self._token_url or DEFAULT_TOKEN_URL
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+        }
+        try:
+            response = await self._http.post(url, data=form)
+        except httpx.HTTPError as exc:
+            raise ScmTransportError(
+                f"cannot reach the SCM token endpoint {url}: {type(exc).__name__}",
+                operation="token",
+            ) from exc
+        if response.status_code != 200:
+            raise ScmAuthError(
+                code=None,
+                description=f"token endpoint {url} refused the client credentials",
+                http_status=response.status_code,
+                operation="token",
+            )
+        try:
+            payload = response.json()
+            token = payload["access_token"]
+            lifetime = int(payload.get("expires_in") or _FALLBACK_LIFETIME)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ScmProtocolError(
+                f"token endpoint {url} answered without access_token/expires_in",
+                http_status=response.status_code,
+            ) from exc
+        register_secret(token)
+        self._token = str(token)
+        # refresh a minute early, or halfway through a token shorter than two minutes
+        margin = min(REFRESH_MARGIN, dt.timedelta(seconds=lifetime / 2))
+        self._refresh_at = self._clock() + dt.timedelta(seconds=lifetime) - margin
+        self.fetched += 1
+        log.debug("SCM token obtained from %s, valid %d s", url, lifetime)

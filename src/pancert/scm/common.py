@@ -1,0 +1,72 @@
+"""Pieces both SCM clients share: the credential shape, the request-id marker, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Protocol
+
+from pydantic import SecretStr
+
+COMMENTS_LIMIT = 1024
+"""``comments`` holds at most 1024 characters (SCM ref §3.3; enrollment ref §5)."""
+_MARKER = re.compile(r"\[pancert-request:([A-Za-z0-9._~-]{1,64})\]")
+
+
+class ScmCredentialLike(Protocol):
+    """The fields of one ``sectigo_credentials.yaml`` entry the SCM clients read
+    (the pydantic ``ScmCredential`` in :mod:`pancert.config` has exactly these names)."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def client_id(self) -> str | None: ...
+    @property
+    def client_secret(self) -> SecretStr | None: ...
+    @property
+    def login(self) -> str | None: ...
+    @property
+    def password(self) -> SecretStr | None: ...
+    @property
+    def customer_uri(self) -> str | None: ...
+    @property
+    def org_id(self) -> int | None: ...
+    @property
+    def cert_type_map(self) -> Mapping[str, str | int] | None: ...
+
+
+def comments_with_request_id(comments: str, request_id: str) -> str:
+    """``comments`` plus `` [pancert-request:<id>]``, cut so the whole fits SCM's limit; the
+    marker is what :meth:`find_order` matches after a crash between sending and recording."""
+    if not _MARKER.fullmatch(f"[pancert-request:{request_id}]"):
+        raise ValueError(f"request id {request_id!r} must be 1-64 of A-Z a-z 0-9 . _ ~ -")
+    marker = f" [pancert-request:{request_id}]"
+    room = COMMENTS_LIMIT - len(marker)
+    return (comments[:room] + marker).lstrip()
+
+
+def request_id_in(comments: str | None) -> str | None:
+    """The request id :func:`comments_with_request_id` put into ``comments``, if any."""
+    if not comments:
+        return None
+    found = _MARKER.findall(comments)
+    return found[-1] if found else None
+
+
+def parse_scm_date(value: object) -> dt.datetime | None:
+    """SCM dates arrive as ISO date-times, ISO dates or ``MM/dd/yyyy`` depending on
+    ``dateFormat`` and tenant (SCM ref §3.4): all are read, as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    for fmt in ("%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
