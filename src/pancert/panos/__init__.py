@@ -1,0 +1,9 @@
+"""PAN-OS XML API client (firewalls now; Panorama locations slot into :mod:`.xpaths`).
+
+Public surface: :class:`PanosClient`, :func:`open_client`, :func:`order_chain`, the values in
+:mod:`.models` and the errors in :mod:`.errors`.
+"""
+
+from pancert.panos.client import PanosClient, open_client, order_chain
+
+__all__ = ["PanosClient", "open_client", "order_chain"]

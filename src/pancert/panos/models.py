@@ -66,19 +66,73 @@ class CertificateEntry:
         return self.certificate_pem is None and self.csr_pem is not None
 
 
+class ReferenceKind(StrEnum):
+    """Every kind of configuration node a rotation must follow (issue 4, reference §8)."""
+
+    SSL_TLS_SERVICE_PROFILE = "ssl_tls_service_profile"
+    """``ssl-tls-service-profile/entry/certificate`` names the certificate."""
+    DECRYPTION_RULE = "decryption_rule"
+    """SSL inbound inspection: ``type/ssl-inbound-inspection/certificates/member`` (10.2+) or
+    the single value ``type/ssl-inbound-inspection`` before 10.2."""
+    GLOBAL_PROTECT_PORTAL = "global_protect_portal"
+    """Through the portal's ``portal-config/ssl-tls-service-profile`` (``via`` names it)."""
+    GLOBAL_PROTECT_GATEWAY = "global_protect_gateway"
+    """Through the gateway's ``ssl-tls-service-profile`` (``via`` names it)."""
+    MANAGEMENT = "management"
+    """Through ``deviceconfig/system/ssl-tls-service-profile`` (``via`` names it)."""
+    IKE_GATEWAY = "ike_gateway"
+    """``authentication/certificate/local-certificate/name``."""
+    CERTIFICATE_PROFILE = "certificate_profile"
+    """``certificate-profile/entry/CA/entry[@name]``."""
+
+
+class ReferenceForm(StrEnum):
+    """How the node names the certificate, which decides how :meth:`rebind` rewrites it."""
+
+    TEXT = "text"  # <certificate>NAME</certificate>
+    MEMBER = "member"  # <certificates><member>NAME</member>...</certificates>
+    ENTRY = "entry"  # <CA><entry name="NAME"/></CA>
+
+
 @dataclass(frozen=True)
 class Reference:
     """A configuration node that names a certificate, and how to repoint it.
 
-    ``xpath`` is the element whose text is the certificate name (or the ``member`` inside a
-    list); ``kind`` says what it is (for reports and the management-interface guard).
+    ``xpath`` is the element whose text is the certificate name (``TEXT``), the list holding
+    a ``member`` (``MEMBER``) or the list holding an ``entry`` (``ENTRY``). Uses that go
+    through an SSL/TLS service profile (GlobalProtect, the management interface) carry the
+    profile in ``via`` and point ``xpath`` at that profile's ``certificate``: repointing the
+    profile is what moves them, so rebinding either spelling does the same single write.
     """
 
-    kind: str  # "ssl_tls_service_profile", "decryption_rule", "global_protect", ...
+    kind: ReferenceKind
     name: str  # the owning object's name (profile, rule, gateway, ...)
     xpath: str
     location: Location
+    certificate: str = ""
+    form: ReferenceForm = ReferenceForm.TEXT
+    via: str | None = None
     template: str | None = None
+
+
+@dataclass(frozen=True)
+class CsrRequest:
+    """What ``request certificate generate … signed-by external`` needs (reference §4)."""
+
+    name: str
+    common_name: str
+    algorithm: KeyAlgorithm = KeyAlgorithm.RSA
+    key_size: int = 2048
+    digest: str = "sha256"
+    dns_names: tuple[str, ...] = ()
+    ip_addresses: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    country: str | None = None
+    state: str | None = None
+    locality: str | None = None
+    organization: str | None = None
+    organizational_units: tuple[str, ...] = ()
+    email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,364 @@
+"""The PAN-OS XML API client: one named operation per method, values returned, no state.
+
+Every request is a POST to ``<base_url>/api/`` with form (or multipart) fields; the API key
+travels only in the ``X-PAN-KEY`` header (reference §1 [DOC-AUTH]), never in the URL or the
+body, and is registered for redaction as soon as the client sees it. Replies go through
+:func:`pancert.panos.xml.check_envelope`, the single place errors are mapped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from lxml import etree
+from pydantic import SecretStr
+
+from pancert.panos import parsers, xpaths
+from pancert.panos.errors import (
+    CommitFailedError,
+    ForeignChangesError,
+    JobTimeoutError,
+    ObjectNotPresentError,
+    PanosHttpError,
+    PanosReplyError,
+    PanosTransportError,
+)
+from pancert.panos.models import (
+    CertificateEntry,
+    CommitResult,
+    CsrRequest,
+    HaState,
+    JobResult,
+    KeyAlgorithm,
+    Location,
+    Reference,
+    ReferenceForm,
+    SystemInfo,
+)
+from pancert.panos.references import find_references
+from pancert.panos.tls import build_verify
+from pancert.panos.xml import E, check_envelope, child_text, parse, text_of, to_text
+from pancert.redaction import register_secret
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def order_chain(pems: bytes | str | Sequence[bytes | str]) -> bytes:
+    """Leaf first, then each issuer in turn; self-signed roots dropped (reference §6 [KB-4289]).
+
+    Certificates that do not link into the leaf's chain are dropped too: PAN-OS keeps the
+    file as the entry's chain, and an unrelated certificate there would be served to clients.
+    """
+    blobs = [pems] if isinstance(pems, bytes | str) else list(pems)
+    certs = [
+        x509.load_pem_x509_certificate(p)
+        for blob in blobs
+        for p in parsers.split_pem_certificates(blob)
+    ]
+    if not certs:
+        raise ValueError("no PEM certificate to import")
+    issued = [c for c in certs if c.subject != c.issuer]
+    leaves = [c for c in issued if not any(o.issuer == c.subject for o in issued if o is not c)]
+    current = leaves[0] if leaves else certs[0]
+    chain = [current]
+    by_subject = {c.subject: c for c in issued}
+    while current.issuer in by_subject and by_subject[current.issuer] not in chain:
+        current = by_subject[current.issuer]
+        chain.append(current)
+    return b"".join(c.public_bytes(Encoding.PEM) for c in chain)
+
+
+class PanosClient:
+    """Named operations of the PAN-OS XML API against one firewall."""
+
+    def __init__(self, base_url: str, api_key: SecretStr | str, http: httpx.AsyncClient) -> None:
+        self._url = base_url.rstrip("/") + "/api/"
+        self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        register_secret(self._key.get_secret_value())
+        self._http = http
+
+    # -- transport ------------------------------------------------------------------------
+
+    async def _send(
+        self, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]] | None = None
+    ) -> httpx.Response:
+        headers = {"X-PAN-KEY": self._key.get_secret_value()}
+        try:
+            return await self._http.post(self._url, data=fields, files=files, headers=headers)
+        except httpx.TransportError as exc:
+            raise PanosTransportError(
+                f"cannot reach {self._url}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def _xml(
+        self, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]] | None = None
+    ) -> etree._Element:
+        response = await self._send(fields, files)
+        return _envelope(response)
+
+    async def _op(self, cmd: etree._Element, location: Location | None = None) -> etree._Element:
+        fields = {"type": "op", "cmd": to_text(cmd)}
+        if location is not None and not location.is_shared:
+            fields["vsys"] = xpaths.check_location(location).name
+        return await self._xml(fields)
+
+    async def _config(
+        self, action: str, xpath: str, element: etree._Element | None = None
+    ) -> etree._Element:
+        fields = {"type": "config", "action": action, "xpath": xpath}
+        if element is not None:
+            fields["element"] = to_text(element)
+        return await self._xml(fields)
+
+    # -- keys and facts -------------------------------------------------------------------
+
+    @staticmethod
+    async def keygen(
+        base_url: str, user: str, password: SecretStr | str, http: httpx.AsyncClient
+    ) -> SecretStr:
+        """``type=keygen`` as a form POST (reference §1): the password never enters a URL."""
+        secret = password.get_secret_value() if isinstance(password, SecretStr) else password
+        register_secret(secret)
+        url = base_url.rstrip("/") + "/api/"
+        try:
+            response = await http.post(
+                url, data={"type": "keygen", "user": user, "password": secret}
+            )
+        except httpx.TransportError as exc:
+            raise PanosTransportError(f"cannot reach {url}: {type(exc).__name__}") from exc
+        key = child_text(_envelope(response), "result/key")
+        if not key:
+            raise PanosReplyError("the keygen reply has no result/key")
+        register_secret(key)
+        return SecretStr(key)
+
+    async def version(self) -> str:
+        root = await self._xml({"type": "version"})
+        version = child_text(root, "result/sw-version")
+        if not version:
+            raise PanosReplyError("the version reply has no result/sw-version")
+        return version
+
+    async def system_info(self) -> SystemInfo:
+        info = await self._op(E("show", E("system", E("info"))))
+        status = await self._op(E("show", E("panorama-status")))
+        result = status.find("result")
+        text = text_of(result) if result is not None else None
+        return parsers.system_info(info, text)
+
+    async def ha_state(self) -> HaState:
+        return parsers.ha_state(await self._op(E("show", E("high-availability", E("state")))))
+
+    async def pending_changes(self) -> bool:
+        root = await self._op(E("check", E("pending-changes")))
+        return child_text(root, "result") == "yes"
+
+    # -- certificates ---------------------------------------------------------------------
+
+    async def certificates(self, location: Location) -> list[CertificateEntry]:
+        """Every certificate entry of ``location`` in the candidate configuration, one call."""
+        root = await self._config("get", xpaths.certificates(location))
+        result = root.find("result")
+        if result is None:
+            return []
+        return parsers.certificate_entries(result, location)
+
+    async def generate_csr(self, request: CsrRequest, location: Location) -> str:
+        """``request certificate generate … signed-by external`` (reference §4): key pair and
+        CSR made on the firewall; returns the firewall's message."""
+        algorithm = (
+            E("RSA", E("rsa-nbits", str(request.key_size)))
+            if request.algorithm is KeyAlgorithm.RSA
+            else E("ECDSA", E("ecdsa-nbits", str(request.key_size)))
+        )
+        children: list[etree._Element] = [
+            E("certificate-name", xpaths.check_name(request.name)),
+            E("name", request.common_name),
+            E("algorithm", algorithm),
+            E("digest", request.digest),
+            E("signed-by", "external"),
+            E("ca", "no"),
+        ]
+        for tag, value in (
+            ("country-code", request.country),
+            ("state", request.state),
+            ("locality", request.locality),
+            ("organization", request.organization),
+            ("email", request.email),
+        ):
+            if value:
+                children.append(E(tag, value))
+        for tag, values in (
+            ("organization-unit", request.organizational_units),
+            ("hostname", request.dns_names),
+            ("ip", request.ip_addresses),
+            ("alt-email", request.emails),
+        ):
+            if values:
+                children.append(E(tag, *[E("member", v) for v in values]))
+        root = await self._op(E("request", E("certificate", E("generate", *children))), location)
+        return " ".join(m for m in [child_text(root, "result") or ""] if m)
+
+    async def _export(self, name: str, location: Location, fmt: str) -> bytes:
+        fields = {
+            "type": "export",
+            "category": "certificate",
+            "certificate-name": xpaths.check_name(name),
+            "format": fmt,
+            "include-key": "no",
+        }
+        if not location.is_shared:
+            fields["vsys"] = xpaths.check_location(location).name
+        response = await self._send(fields)
+        body = response.content
+        if response.status_code >= 400 or body.lstrip().startswith(b"<"):
+            _envelope(response)
+            raise PanosReplyError(f"the {fmt} export of {name} returned XML, not PEM")
+        return body
+
+    async def export_csr(self, name: str, location: Location) -> str:
+        body = await self._export(name, location, "pkcs10")
+        if b"-----BEGIN CERTIFICATE REQUEST-----" not in body:
+            raise PanosReplyError(f"the CSR export of {name} is not a PEM certificate request")
+        return body.decode("ascii")
+
+    async def export_certificate(self, name: str, location: Location) -> str:
+        body = await self._export(name, location, "pem")
+        if b"-----BEGIN CERTIFICATE-----" not in body:
+            raise PanosReplyError(f"the PEM export of {name} is not a certificate")
+        return body.decode("ascii")
+
+    async def import_certificate(
+        self, name: str, location: Location, chain: bytes | str | Sequence[bytes | str]
+    ) -> str:
+        """Import one PEM — leaf, then intermediates by issuer, no root — onto the CSR entry
+        ``name`` (reference §6). Only the candidate changes."""
+        fields = {
+            "type": "import",
+            "category": "certificate",
+            "certificate-name": xpaths.check_name(name),
+            "format": "pem",
+        }
+        if not location.is_shared:
+            fields["vsys"] = xpaths.check_location(location).name
+        files = {"file": ("cert.pem", order_chain(chain), "application/x-pem-file")}
+        root = await self._xml(fields, files)
+        return child_text(root, "result") or ""
+
+    async def delete_certificate(self, name: str, location: Location) -> None:
+        await self._config("delete", xpaths.certificate(location, name))
+
+    # -- references -----------------------------------------------------------------------
+
+    async def _subtree(self, xpath: str) -> etree._Element | None:
+        root = await self._config("get", xpath)
+        result = root.find("result")
+        return result[0] if result is not None and len(result) else None
+
+    async def references_to(self, name: str, location: Location) -> list[Reference]:
+        """Every node that uses certificate ``name`` of ``location`` (candidate config)."""
+        xpaths.check_name(name)
+        shared = await self._subtree(xpaths.SHARED_PREFIX)
+        device = await self._subtree(xpaths.DEVICE)
+        return find_references(shared, device, name, location)
+
+    async def rebind(self, reference: Reference, new_name: str) -> None:
+        """Point ``reference`` at certificate ``new_name``. Lists gain the new name before
+        losing the old one, so the candidate is never without a certificate."""
+        xpaths.check_name(new_name)
+        if reference.form is ReferenceForm.TEXT:
+            tag = reference.xpath.rsplit("/", 1)[-1]
+            await self._config("edit", reference.xpath, E(tag, new_name))
+        elif reference.form is ReferenceForm.MEMBER:
+            await self._config("set", reference.xpath, E("member", new_name))
+            await self._config("delete", xpaths.member(reference.xpath, reference.certificate))
+        else:
+            await self._config("set", reference.xpath, E("entry", name=new_name))
+            await self._config(
+                "delete", xpaths.existing_entry(reference.xpath, reference.certificate)
+            )
+
+    async def check_owner(self, xpath: str, commit_user: str) -> None:
+        """Raise :class:`ForeignChangesError` when the candidate node at ``xpath`` carries an
+        ``admin`` other than ``commit_user`` (issue 4: "The commit user must own the
+        changes"); call it after the first write of a run."""
+        node = await self._subtree(xpath)
+        if node is None:
+            raise ObjectNotPresentError(7, (f"{xpath} is not in the candidate configuration",))
+        owner = node.get("admin")
+        if owner is not None and owner != commit_user:
+            raise ForeignChangesError(xpath, owner, commit_user)
+
+    # -- commit and jobs ------------------------------------------------------------------
+
+    async def commit(self, admin: str, description: str | None = None) -> CommitResult:
+        """Admin-scoped partial commit (reference §7); never excludes a scope."""
+        children: list[etree._Element] = [E("partial", E("admin", E("member", admin)))]
+        if description:
+            children.append(E("description", description))
+        root = await self._xml(
+            {"type": "commit", "action": "partial", "cmd": to_text(E("commit", *children))}
+        )
+        return parsers.commit(root)
+
+    async def job(self, job_id: int) -> JobResult:
+        return parsers.job(await self._op(E("show", E("jobs", E("id", str(job_id))))))
+
+    async def wait_for_job(
+        self,
+        job_id: int,
+        timeout_s: float,
+        *,
+        first_delay_s: float = 2.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> JobResult:
+        """Poll ``show jobs id`` ≥ 2 s apart, times 1.5 up to 30 s, until FIN, then check
+        ``result`` (a FAIL raises :class:`CommitFailedError` with the job's detail lines).
+        ``timeout_s`` bounds the total time slept between polls."""
+        delay, waited = max(first_delay_s, 2.0), 0.0
+        while True:
+            result = await self.job(job_id)
+            if result.finished:
+                if not result.ok:
+                    raise CommitFailedError(job_id, result.details)
+                return result
+            if waited + delay > timeout_s:
+                raise JobTimeoutError(job_id, waited)
+            await sleep(delay)
+            waited += delay
+            delay = min(delay * 1.5, 30.0)
+
+
+def _envelope(response: httpx.Response) -> etree._Element:
+    body = response.content
+    if response.status_code >= 400 and not body.lstrip().startswith(b"<"):
+        raise PanosHttpError(response.status_code, body[:200].decode("utf-8", "replace"))
+    try:
+        root = parse(body)
+    except PanosReplyError:
+        if response.status_code >= 400:
+            raise PanosHttpError(response.status_code, "no PAN-OS envelope") from None
+        raise
+    return check_envelope(root, response.status_code)
+
+
+@contextlib.asynccontextmanager
+async def open_client(
+    url: str,
+    api_key: SecretStr | str,
+    *,
+    ca_bundle: Path | None = None,
+    fingerprint: str | None = None,
+    insecure: bool = False,
+    timeout: float = 30.0,
+) -> AsyncIterator[PanosClient]:
+    """A :class:`PanosClient` owning its ``httpx.AsyncClient`` for the ``async with`` block."""
+    verify = build_verify(ca_bundle, fingerprint, insecure)
+    async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:
+        yield PanosClient(url, api_key, http)

@@ -1,0 +1,98 @@
+"""How pancert trusts a firewall's management certificate (ARCHITECTURE §5 rule 3).
+
+Three ways, in order of preference: the system trust store (default), a CA bundle
+(``paloalto_ca_bundle``), or a pinned SHA-256 fingerprint of the firewall's own certificate
+(``paloalto_tls_fingerprint``) for the self-signed certificate every firewall ships with.
+``paloalto_tls_insecure`` turns verification off, only when asked, with a warning.
+
+Pinning is enforced inside the TLS handshake: the context's ``sslobject_class`` (asyncio and
+anyio streams) and ``sslsocket_class`` (blocking sockets) are subclasses whose
+``do_handshake`` compares the SHA-256 of the peer's DER certificate with the pin, in constant
+time, and raises :class:`ssl.SSLCertVerificationError` on a mismatch. The check runs before
+the first byte of the request is written, so the API key is never sent to an impostor.
+Chain and hostname checks are off in that mode because the pin names the exact certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import ssl
+from pathlib import Path
+
+_log = logging.getLogger(__name__)
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class PinMismatchError(ssl.SSLCertVerificationError):
+    """The peer's certificate is not the pinned one."""
+
+
+def normalize_fingerprint(fingerprint: str) -> str:
+    """``AB:CD:…`` or ``abcd…`` (64 hex digits) → lower-case hex without separators."""
+    value = fingerprint.strip().lower().replace(":", "").replace(" ", "")
+    if value.startswith("sha256"):
+        value = value.removeprefix("sha256").lstrip("=/")
+    if not _HEX.match(value):
+        raise ValueError("a SHA-256 fingerprint has 64 hexadecimal digits (colons allowed)")
+    return value
+
+
+def _check_pin(context: ssl.SSLContext, der: bytes | None) -> None:
+    pin = getattr(context, "pin", None)
+    if pin is None:
+        return
+    seen = hashlib.sha256(der or b"").hexdigest()
+    if der is None or not hmac.compare_digest(seen, pin):
+        raise PinMismatchError(
+            f"the server's certificate (SHA-256 {seen}) does not match the pinned fingerprint"
+        )
+
+
+class _PinnedSSLObject(ssl.SSLObject):
+    def do_handshake(self) -> None:
+        super().do_handshake()
+        _check_pin(self.context, self.getpeercert(binary_form=True))
+
+
+class _PinnedSSLSocket(ssl.SSLSocket):
+    def do_handshake(self, block: bool = False) -> None:
+        super().do_handshake(block)
+        _check_pin(self.context, self.getpeercert(binary_form=True))
+
+
+class PinnedContext(ssl.SSLContext):
+    """An SSL context that accepts exactly one certificate, identified by its SHA-256."""
+
+    pin: str
+
+
+def pinned_context(fingerprint: str) -> PinnedContext:
+    context = PinnedContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.pin = normalize_fingerprint(fingerprint)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.sslobject_class = _PinnedSSLObject
+    context.sslsocket_class = _PinnedSSLSocket
+    return context
+
+
+def build_verify(
+    ca_bundle: Path | None, fingerprint: str | None, insecure: bool
+) -> ssl.SSLContext | bool:
+    """The ``verify=`` value for httpx. A pin wins over a bundle; insecure only when neither
+    is given (configuration validation rejects combining them)."""
+    if fingerprint:
+        return pinned_context(fingerprint)
+    if ca_bundle is not None:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    if insecure:
+        _log.warning(
+            "TLS verification of the firewall is OFF (paloalto_tls_insecure): anyone on the "
+            "path can read the API key; prefer paloalto_ca_bundle or a pinned fingerprint"
+        )
+        return False
+    return ssl.create_default_context()
