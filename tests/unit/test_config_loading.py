@@ -201,7 +201,7 @@ def test_config_yaml_keys_and_aliases(
 def test_profile_keys_and_aliases(
     isolated_env: Path, overrides: dict[str, Any], field: str, expected: Any
 ) -> None:
-    firewalls = {"fw_one": {}, "fw_two": {}}
+    firewalls: dict[str, Any] = {"fw_one": {}, "fw_two": {}}
     cfg = make_folder(isolated_env, profiles={"web": overrides}, firewalls=firewalls)
     loaded = load(cfg)
     assert loaded.problems == []

@@ -9,27 +9,22 @@ rest proceed (ARCHITECTURE.md §5 rule 4). Unknown keys only warn.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import ValidationError
 
+from pancert.config._reader import CREDENTIALS_FILE, Reader
 from pancert.config.fields import prepare, problems_from
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
-from pancert.config.profile import CertificateProfile, check_profile_name
+from pancert.config.profile import CertificateProfile
 from pancert.config.yamlio import read_document
 from pancert.errors import ConfigError, Problem, UsageError
-from pancert.redaction import register_secret
 
 __all__ = ["CONFIG_ENV", "CREDENTIALS_FILE", "LoadedConfig", "discover_config", "load_config"]
 
 CONFIG_ENV = "sectigo_pycert_config"
-CREDENTIALS_FILE = "sectigo_credentials.yaml"
-PLAINTEXT = "secret stored in plaintext while sectigo_encrypt_credentials is true"
-_M = TypeVar("_M", bound=BaseModel)
 
 
 def discover_config(config_path: str | None, environ: Mapping[str, str]) -> tuple[Path, list[str]]:
@@ -176,7 +171,7 @@ def load_config(
         if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
     )
     files = [p for p in files if p.resolve() != path.resolve()]
-    reader = _Reader(app, warnings)
+    reader = Reader(app, warnings)
     cred_path = next((p for p in files if p.name.lower() == CREDENTIALS_FILE), None)
     credentials = reader.credentials(cred_path)
     firewalls = {}
@@ -220,233 +215,3 @@ def _load_app(path: Path, warnings: list[str]) -> AppConfig:
             "pancert_age_recipients is set, so `pancert encrypt` has no recipient"
         )
     return app
-
-
-class _Reader:
-    """Accumulates problems per file and per firewall/credential while reading."""
-
-    def __init__(self, app: AppConfig, warnings: list[str]) -> None:
-        self.app = app
-        self.warnings = warnings
-        self.file_problems: list[Problem] = []
-        self.fw_problems: dict[str, list[Problem]] = {}
-        self.cred_problems: dict[str, list[Problem]] = {}
-        self.cred_file_problems: list[Problem] = []
-
-    def _model(
-        self, model: type[_M], raw: Any, file: Path, extra: dict[str, Any], prefix: str = ""
-    ) -> tuple[_M | None, list[Problem]]:
-        if not isinstance(raw, Mapping):
-            return None, [Problem(str(file), prefix, "must be a mapping of keys to values")]
-        data, warnings, problems = prepare(raw, model, str(file))
-        self.warnings.extend(
-            w.replace(f"{file}: ", f"{file}: {prefix}.", 1) if prefix else w for w in warnings
-        )
-        problems = [
-            Problem(p.file, f"{prefix}.{p.field}" if prefix else p.field, p.message, p.allowed)
-            for p in problems
-        ]
-        try:
-            obj = model.model_validate({**data, **extra}, context={"base": file.parent})
-        except ValidationError as exc:
-            return None, problems + problems_from(exc, str(file), prefix)
-        for value in obj.model_dump().values():
-            if isinstance(value, SecretStr):
-                register_secret(value.get_secret_value())
-        return (obj if not problems else None), problems
-
-    def credentials(self, path: Path | None) -> dict[str, ScmCredential]:
-        if path is None:
-            return {}
-        try:
-            doc = read_document(path, gnupg_home=self.app.gnupg_home)
-        except ConfigError as exc:
-            self.cred_file_problems = exc.problems
-            return {}
-        raw = {} if doc.data is None else doc.data
-        if not isinstance(raw, Mapping):
-            self.cred_file_problems = [Problem(str(path), "", "must map labels to credentials")]
-            return {}
-        found: dict[str, ScmCredential] = {}
-        for label, body in raw.items():
-            if str(label) == "sops":
-                continue
-            extra = {"label": str(label), "source": path}
-            cred, problems = self._model(ScmCredential, body, path, extra, str(label))
-            if cred is not None and self.app.encrypt_credentials and not doc.encrypted:
-                problems.append(Problem(str(path), str(label), PLAINTEXT, "run `pancert encrypt`"))
-            if problems:
-                self.cred_problems[str(label)] = problems
-            elif cred is not None:
-                found[cred.label] = cred
-        return found
-
-    def firewall(self, path: Path) -> FirewallProfile | None:
-        name = path.stem
-        try:
-            doc = read_document(path, gnupg_home=self.app.gnupg_home)
-        except ConfigError as exc:
-            self.fw_problems[name] = exc.problems
-            return None
-        fw, problems = self._model(FirewallProfile, doc.data, path, {"name": name, "source": path})
-        if fw is not None:
-            if fw.api_key is None:
-                problems.append(
-                    Problem(str(path), "paloalto_api_key", "required", "the firewall's XML API key")
-                )
-            elif self.app.encrypt_credentials and not doc.encrypted:
-                problems.append(
-                    Problem(str(path), "paloalto_api_key", PLAINTEXT, "run `pancert encrypt`")
-                )
-            if fw.tls_insecure:
-                self.warnings.append(
-                    f"{path}: paloalto_tls_insecure: TLS verification is OFF "
-                    "for this firewall; prefer paloalto_ca_bundle or a pin"
-                )
-        if problems:
-            self.fw_problems[name] = problems
-        return fw
-
-    def profiles(
-        self,
-        paths: list[Path],
-        firewalls: dict[str, FirewallProfile],
-        credentials: dict[str, ScmCredential],
-    ) -> tuple[dict[str, CertificateProfile], dict[str, list[Problem]], dict[str, Path]]:
-        valid: dict[str, CertificateProfile] = {}
-        broken: dict[str, list[Problem]] = {}
-        files: dict[str, Path] = {}
-        for path in paths:
-            name = path.stem
-            if name in files:
-                broken.setdefault(name, []).append(
-                    Problem(
-                        str(path),
-                        "",
-                        f"same profile name as {files[name].name}",
-                        "one file per profile name",
-                    )
-                )
-                continue
-            files[name] = path
-            problems = self._profile_problems(path, name)
-            profile = None
-            if not problems:
-                try:
-                    doc = read_document(path, gnupg_home=self.app.gnupg_home)
-                    profile, problems = self._model(
-                        CertificateProfile, doc.data, path, {"name": name, "source": path}
-                    )
-                except ConfigError as exc:
-                    doc, problems = None, exc.problems
-                if doc is not None and isinstance(doc.data, Mapping):
-                    fws, label = _raw_references(doc.data)
-                    problems += self._references(path, fws, label, firewalls, credentials)
-            if profile is not None and profile.key_type == "EC" and profile.key_size == 521:
-                self.warnings.append(
-                    f"{path}: sectigo_csr_key_size: PAN-OS may not generate EC 521 keys on "
-                    "the firewall; 384 is the safe choice"
-                )
-            if problems or profile is None:
-                broken.setdefault(name, []).extend(problems)
-            else:
-                valid[name] = profile
-        for name, problems in _binding_claims(valid).items():
-            broken.setdefault(name, []).extend(problems)
-            valid.pop(name)
-        return valid, broken, files
-
-    def _profile_problems(self, path: Path, name: str) -> list[Problem]:
-        why = check_profile_name(name)
-        return (
-            [
-                Problem(
-                    str(path),
-                    "(file name)",
-                    f"{name!r}: {why}",
-                    "≤ 54 characters of A-Z a-z 0-9 . _ -",
-                )
-            ]
-            if why
-            else []
-        )
-
-    def _references(
-        self,
-        path: Path,
-        firewall_names: tuple[str, ...],
-        label: str | None,
-        firewalls: dict[str, FirewallProfile],
-        credentials: dict[str, ScmCredential],
-    ) -> list[Problem]:
-        """Problems of the firewall profiles and credential a profile names (checked even
-        when the profile itself is invalid, so one run lists everything)."""
-        file = str(path)
-        problems: list[Problem] = []
-        for fw in firewall_names:
-            if fw in self.fw_problems:
-                problems.extend(self.fw_problems[fw])
-            elif fw not in firewalls:
-                known = ", ".join(sorted(firewalls)) or "none found"
-                problems.append(
-                    Problem(file, "paloalto_fw_profile", f"no firewall profile {fw}.yaml", known)
-                )
-        if label is None:
-            return problems
-        if self.cred_file_problems:
-            problems.extend(self.cred_file_problems)
-        elif label in self.cred_problems:
-            problems.extend(self.cred_problems[label])
-        elif label not in credentials:
-            known = ", ".join(sorted(credentials)) or f"none: no {CREDENTIALS_FILE}"
-            problems.append(
-                Problem(file, "scm_credential_detail", f"no credential labelled {label!r}", known)
-            )
-        return problems
-
-    def all_problems(self, broken: dict[str, list[Problem]]) -> list[Problem]:
-        ordered = [*self.cred_file_problems]
-        for group in (*self.cred_problems.values(), *self.fw_problems.values(), *broken.values()):
-            ordered.extend(group)
-        return list(dict.fromkeys(ordered))
-
-
-def _raw_references(data: Mapping[Any, Any]) -> tuple[tuple[str, ...], str | None]:
-    """The firewall names and credential label a profile file gives, read leniently."""
-    lowered = {str(k).strip().lower(): v for k, v in data.items()}
-    names = lowered.get("paloalto_fw_profile")
-    if isinstance(names, str):
-        names = names.split(",")
-    firewalls = tuple(
-        re.sub(r"\.ya?ml$", "", str(n).strip(), flags=re.IGNORECASE)
-        for n in (names if isinstance(names, list) else [])
-        if str(n).strip()
-    )
-    label = lowered.get("scm_credential_detail")
-    return firewalls, (str(label).strip() if isinstance(label, str | int) and label != "" else None)
-
-
-def _binding_claims(profiles: dict[str, CertificateProfile]) -> dict[str, list[Problem]]:
-    """One SSL/TLS profile or decryption rule on one firewall has one owner; when two
-    profiles claim it, neither may rebind it (who would win is not for pancert to guess)."""
-    claims: dict[tuple[str, str, str], list[str]] = {}
-    for name, profile in profiles.items():
-        for fw in profile.firewall_profiles:
-            for binding in profile.bindings:
-                key = (fw, binding.kind, binding.name)
-                claims.setdefault(key, []).append(name)
-    problems: dict[str, list[Problem]] = {}
-    for (fw, kind, target), owners in claims.items():
-        if len(owners) < 2:
-            continue
-        for owner in owners:
-            others = ", ".join(o for o in owners if o != owner)
-            problems.setdefault(owner, []).append(
-                Problem(
-                    str(profiles[owner].source),
-                    "paloalto_bindings",
-                    f"{kind} {target!r} on {fw} is also claimed by {others}",
-                    "one certificate profile per binding",
-                )
-            )
-    return problems
