@@ -16,6 +16,8 @@ import logging.handlers
 import sys
 from typing import TYPE_CHECKING
 
+from rich.logging import RichHandler
+
 from pancert.redaction import redact
 
 if TYPE_CHECKING:
@@ -50,8 +52,6 @@ def _console_handler(console: Console | None) -> logging.Handler:
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("pancert: %(levelname)s: %(message)s"))
         return handler
-    from rich.logging import RichHandler  # noqa: PLC0415 - rich is only needed on a console
-
     return RichHandler(
         console=console,
         show_time=False,

@@ -25,8 +25,11 @@ SAMPLES = REPO / "profiles_sample"
 
 
 def run_module(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("sectigo_pycert_config",
-                                                                 "PANCERT_ACCEPT_EULA")}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("sectigo_pycert_config", "PANCERT_ACCEPT_EULA")
+    }
     return subprocess.run(
         [sys.executable, "-m", "pancert", *args],
         cwd=cwd,

@@ -73,9 +73,9 @@ def report(loaded: LoadedConfig, names: list[str] | None, *, eula_accepted: bool
 
 
 def run(args: argparse.Namespace) -> int:
-    from pancert.config import load_config  # noqa: PLC0415 - keep --help instant
-    from pancert.redaction import redact  # noqa: PLC0415
-    from pancert.state import StateFolder, accepted_by_environment  # noqa: PLC0415
+    from pancert.config import load_config  # imported here to keep --help instant
+    from pancert.redaction import redact
+    from pancert.state import StateFolder, accepted_by_environment
 
     loaded = load_config(getattr(args, "config", None))
     state = StateFolder(loaded.state_path)
