@@ -53,9 +53,7 @@ def fast_settings(**overrides: object) -> FirewallSettings:
 
 
 @pytest.fixture
-def make_sandbox(
-    sandbox_ca: SandboxCA, ca_bundle: Path
-) -> Iterator[Callable[..., Sandbox]]:
+def make_sandbox(sandbox_ca: SandboxCA, ca_bundle: Path) -> Iterator[Callable[..., Sandbox]]:
     servers: list[LoopbackServer] = []
 
     def make(count: int = 1, **overrides: object) -> Sandbox:

@@ -1,0 +1,162 @@
+"""``pancert keygen fw_NAME.yaml``: get a PAN-OS API key and store it in the firewall profile.
+
+The admin's user name is asked for (or ``--user``), the password only through ``getpass`` —
+never on the command line, where ``ps`` would show it. The key comes from ``type=keygen``
+sent as a form POST over verified TLS (the profile's CA bundle, pin or explicit insecure
+setting apply), and is written into ``paloalto_api_key`` with comments and key order kept
+(ruamel.yaml round trip), atomically: a temporary file in the same folder, fsync, rename,
+the original file's permissions kept. With ``sectigo_encrypt_credentials`` on, the file is
+encrypted again right after (sops, as ``pancert encrypt`` would).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pancert import status_codes
+from pancert.errors import ConfigError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from pancert.config import LoadedConfig
+
+NAME = "keygen"
+HELP = "ask for a firewall admin's user and password, store a new API key in fw_NAME.yaml"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", metavar="fw_NAME.yaml", help="the firewall profile to update")
+    parser.add_argument("--user", help="admin user name (asked for when omitted)")
+
+
+def _loaded(args: argparse.Namespace) -> LoadedConfig | None:
+    """config.yaml when one can be found, for the profile folder and encryption settings."""
+    from pancert.config import load_config  # noqa: PLC0415 - keep --help instant
+
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError:
+        if getattr(args, "config", None):
+            raise
+        return None
+
+
+def _profile_path(name: str, loaded: LoadedConfig | None) -> Path:
+    path = Path(name)
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if loaded is not None and stem in loaded.firewalls:
+        return loaded.firewalls[stem].source
+    candidates = [path, path.with_suffix(".yaml")] if not path.suffix else [path]
+    if loaded is not None:
+        candidates.append(loaded.app.cert_profile_path / f"{stem}.yaml")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise UsageError(f"{name}: no such firewall profile (give fw_NAME.yaml or its path)")
+
+
+def _read(path: Path) -> Any:
+    from ruamel.yaml import YAML  # noqa: PLC0415 - keep --help instant
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.load(handle)
+    if not hasattr(document, "get"):
+        raise ConfigError([Problem(str(path), "", "is not a mapping of firewall settings")])
+    if "sops" in document:
+        raise UsageError(
+            f"{path} is encrypted: run `pancert decrypt` first; keygen encrypts it again "
+            "when sectigo_encrypt_credentials is on"
+        )
+    if not str(document.get("paloalto_url") or "").strip():
+        raise ConfigError(
+            [Problem(str(path), "paloalto_url", "is empty", "https://firewall.example.com")]
+        )
+    return document
+
+
+def write_atomically(path: Path, document: Any) -> None:
+    """Temp file beside ``path``, fsync, rename over it; mode bits of the original kept."""
+    from ruamel.yaml import YAML  # noqa: PLC0415 - keep --help instant
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yaml.dump(document, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    with contextlib.suppress(OSError):
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
+    import httpx  # noqa: PLC0415 - keep --help instant
+
+    from pancert.panos import PanosClient  # noqa: PLC0415 - keep --help instant
+    from pancert.panos.tls import build_verify  # noqa: PLC0415 - keep --help instant
+
+    bundle = document.get("paloalto_ca_bundle")
+    bundle_path = (path.parent / str(bundle)) if bundle else None
+    verify = build_verify(
+        bundle_path,
+        str(document.get("paloalto_tls_fingerprint") or "") or None,
+        str(document.get("paloalto_tls_insecure", "")).lower() in ("true", "yes", "1"),
+    )
+    url = str(document["paloalto_url"]).strip()
+    if "://" not in url:
+        url = f"https://{url}"
+    async with httpx.AsyncClient(verify=verify, timeout=30) as http:
+        key = await PanosClient.keygen(url, user, password, http)
+    return key.get_secret_value()
+
+
+def run(args: argparse.Namespace) -> int:
+    from pancert.redaction import register_secret  # noqa: PLC0415 - keep --help instant
+
+    loaded = _loaded(args)
+    path = _profile_path(args.profile, loaded)
+    document = _read(path)
+    user = args.user or input("PAN-OS admin user: ").strip()
+    if not user:
+        raise UsageError("an admin user name is required")
+    password = getpass.getpass(f"password for {user}: ")
+    register_secret(password)
+    key = asyncio.run(_keygen(document, path, user, password))
+    document["paloalto_api_key"] = key
+    write_atomically(path, document)
+    print(f"stored a new API key for {user} in {path}", file=sys.stderr)
+    if loaded is not None and loaded.app.encrypt_credentials:
+        from pancert.secrets import encrypt_file  # noqa: PLC0415 - keep --help instant
+
+        app = loaded.app
+        fingerprints = [f.strip() for f in (app.gnu_key or "").split(",") if f.strip()]
+        encrypt_file(
+            path,
+            pgp_fingerprints=fingerprints,
+            age_recipients=list(app.age_recipients),
+            gnupg_home=app.gnupg_home,
+        )
+        print(f"encrypted {path} (sectigo_encrypt_credentials)", file=sys.stderr)
+    return status_codes.CONVERGED
