@@ -58,8 +58,10 @@ def _gpg(args: list[str], stdin: bytes, gnupg_home: Path | None, source: Path) -
 
 
 def _gpg_failure(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.startswith("gpg:")]
-    return lines[-1] if lines else stderr.strip()[:200]
+    """gpg's failure lines (e.g. ``public key decryption failed: No pinentry``), joined."""
+    lines = [line for line in stderr.splitlines() if line.startswith("gpg:") and "fail" in line]
+    lines = lines or [line for line in stderr.splitlines() if line.startswith("gpg:")][-1:]
+    return "; ".join(lines) if lines else stderr.strip()[:200]
 
 
 def pgp_unwrap(entry: PgpKey, gnupg_home: Path | None, source: Path) -> bytes | str:

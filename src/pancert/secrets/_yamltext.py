@@ -18,6 +18,7 @@ import io
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from pancert.secrets import _values as values
@@ -42,7 +44,8 @@ class Document:
 
     root: MappingNode
     leaves: list[Leaf] = field(default_factory=list)
-    containers: list[tuple[tuple[str, ...], Node]] = field(default_factory=list)
+    containers: list[tuple[tuple[str, ...], int, int]] = field(default_factory=list)
+    """(path, start, end) of each mapping/sequence, from just after the key that owns it."""
     sops_value: Any = None
     sops_span: tuple[int, int] | None = None
 
@@ -52,6 +55,8 @@ class Span:
     start: int
     end: int
     flow: bool
+    style: str | None
+    """ruamel's scalar style: None (plain), '"', "'", '|' or '>'."""
 
 
 def parse(text: str, source: Path) -> list[Document]:
@@ -76,15 +81,24 @@ def _document(yaml: YAML, root: Node, source: Path) -> Document:
         if isinstance(key_node, ScalarNode) and key_node.value == "sops":
             doc.sops_value = yaml.constructor.construct_object(value_node, deep=True)
             doc.sops_span = (_line_start(key_node), _block_end(value_node))
-    doc.leaves = list(_walk(yaml, root, (), False, doc, source=source))
+    doc.leaves = list(_walk(yaml, root, (), False, doc, start=0, source=source))
     return doc
 
 
 def _walk(
-    yaml: YAML, node: Node, path: tuple[str, ...], flow: bool, doc: Document, *, source: Path
+    yaml: YAML,
+    node: Node,
+    path: tuple[str, ...],
+    flow: bool,
+    doc: Document,
+    *,
+    start: int,
+    source: Path,
 ) -> Iterator[Leaf]:
+    if isinstance(node, MappingNode | SequenceNode):
+        # Comments between the owning key and the first item belong to this container.
+        doc.containers.append((path, start, int(node.end_mark.index)))
     if isinstance(node, MappingNode):
-        doc.containers.append((path, node))
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag != _STR_TAG:
                 where = ".".join(path) or "the top level"
@@ -93,15 +107,23 @@ def _walk(
                 continue
             child_flow = flow or bool(node.flow_style)
             yield from _walk(
-                yaml, value_node, (*path, key_node.value), child_flow, doc, source=source
+                yaml,
+                value_node,
+                (*path, key_node.value),
+                child_flow,
+                doc,
+                start=int(key_node.end_mark.index),
+                source=source,
             )
     elif isinstance(node, SequenceNode):
-        doc.containers.append((path, node))
         for item in node.value:
-            yield from _walk(yaml, item, path, flow or bool(node.flow_style), doc, source=source)
+            item_flow = flow or bool(node.flow_style)
+            item_start = int(item.start_mark.index)
+            yield from _walk(yaml, item, path, item_flow, doc, start=item_start, source=source)
     else:
         value = yaml.constructor.construct_object(node, deep=True)
-        span = Span(node.start_mark.index, node.end_mark.index, flow)
+        style = node.style if isinstance(node, ScalarNode) else None
+        span = Span(node.start_mark.index, node.end_mark.index, flow, style)
         yield Leaf(path, value, span)
 
 
@@ -139,6 +161,7 @@ def decrypted_text(
     """``text`` with decrypted values, comments and list-item comments, without ``sops``."""
     edits: list[tuple[int, int, str]] = []
     scalar_spans: list[tuple[int, int]] = []
+    style = _house_style(docs)
     for doc, replacements in zip(docs, new, strict=True):
         for leaf, value in zip(doc.leaves, replacements, strict=True):
             span: Span = leaf.ref
@@ -148,10 +171,10 @@ def decrypted_text(
                 edits.append((dash, span.end, "#" + value.text))
             elif value is not leaf.value:
                 tail = "\n" if text[span.end - 1 : span.end] == "\n" else ""
-                edits.append((span.start, span.end, render(value) + tail))
+                edits.append((span.start, span.end, render(value, style) + tail))
         if doc.sops_span is not None:
             edits.append((*doc.sops_span, ""))
-    paths = [path for doc in docs for path, _ in doc.containers]
+    paths = [path for doc in docs for path, _, _ in doc.containers]
     for match in _COMMENT_ENC.finditer(text):
         if any(start <= match.start() < end for start, end in scalar_spans):
             continue
@@ -174,7 +197,24 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
     return text
 
 
-def render(value: Any) -> str:
+def _house_style(docs: list[Document]) -> str | None:
+    """The quoting most of the file's cleartext strings use: decrypted strings follow it, so
+    a file whose secrets were quoted like its other values decrypts to its original bytes."""
+    styles = Counter(
+        leaf.ref.style
+        for doc in docs
+        for leaf in doc.leaves
+        if isinstance(leaf.value, str) and leaf.value and not values.is_enc(leaf.value)
+    )
+    ranked = [style for style, _ in styles.most_common() if style in (None, '"', "'")]
+    return ranked[0] if ranked else '"'
+
+
+_RESOLVER = VersionedResolver(version=(1, 2))
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@/+=~-]*")
+
+
+def render(value: Any, style: str | None = '"') -> str:
     """A decrypted value as a YAML scalar that reads back as the same typed value."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -190,7 +230,13 @@ def render(value: Any) -> str:
         return values.rfc3339nano(value)
     if isinstance(value, bytes):
         return "!!binary " + base64.b64encode(value).decode()
-    return json.dumps(str(value), ensure_ascii=False)
+    text = str(value)
+    plain_safe = style is None and _PLAIN_SAFE.fullmatch(text)
+    if plain_safe and _RESOLVER.resolve(ScalarNode, text, (True, False)) == _STR_TAG:
+        return text
+    if style == "'" and text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return json.dumps(text, ensure_ascii=False)
 
 
 def metadata_block(metadata: dict[str, Any]) -> str:
@@ -228,10 +274,9 @@ def comments_in_encrypted_containers(text: str, docs: list[Document], encrypts: 
     found: list[str] = []
     for doc in docs:
         spans = [(leaf.ref.start, leaf.ref.end) for leaf in doc.leaves]
-        for path, node in doc.containers:
+        for path, start, end in doc.containers:
             if not path or not encrypts(path):
                 continue
-            start, end = int(node.start_mark.index), int(node.end_mark.index)
             for match in re.finditer(r"(^|[ \t])#", text[start:end], re.MULTILINE):
                 where = start + match.end() - 1
                 if not any(s <= where < e for s, e in spans):
