@@ -36,7 +36,11 @@ class RedactionFilter(logging.Filter):
     """Rewrites each record with every registered secret masked; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # bad %-args: let the handler report it as usual
+            message = f"{record.msg} {record.args}"
+        record.msg = redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from pancert.config import AppConfig
-from pancert.logs import get_logger, setup_logging
+from pancert.logs import RedactionFilter, get_logger, setup_logging
 from pancert.redaction import register_secret
 
 
@@ -97,3 +97,12 @@ def test_setup_twice_replaces_handlers_and_works_without_config(tmp_path: Path) 
     assert len(ours) == 2
     assert get_logger("x").name == "pancert.x"
     assert get_logger("pancert.y").name == "pancert.y"
+
+
+def test_a_malformed_log_call_is_still_redacted_and_never_raises() -> None:
+    register_secret("secret-in-bad-args-77")
+    record = logging.LogRecord(
+        "bad", logging.INFO, __file__, 1, "two %s %s", ("secret-in-bad-args-77",), None
+    )
+    assert RedactionFilter().filter(record)
+    assert record.getMessage() == "two %s %s ('***',)"
