@@ -30,6 +30,10 @@ class Sandbox:
     def firewall(self) -> Firewall:
         return self.fleet.firewalls[0]
 
+    @property
+    def verify(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_bundle)
+
     def url(self, index: int = 0) -> str:
         return self.server.urls()[index]
 

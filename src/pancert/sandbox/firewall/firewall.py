@@ -223,6 +223,12 @@ class Firewall:
                 continue
             for node in tree.select(self.candidate, change.xpath):
                 tree.mark(node, change.admin)
+                if change.action == "set":
+                    added = etree.fromstring(f"<w>{change.element or ''}</w>".encode(), SAFE)
+                    for child in added:
+                        twin = tree.twin_of(node, child)
+                        if twin is not None:
+                            tree.mark(twin, change.admin)
 
     # -- commit and jobs ------------------------------------------------------------------
 

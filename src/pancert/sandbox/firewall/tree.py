@@ -122,7 +122,7 @@ def ensure(root: etree._Element, xpath: str) -> list[etree._Element]:
     return [node]
 
 
-def _twin(parent: etree._Element, child: etree._Element) -> etree._Element | None:
+def twin_of(parent: etree._Element, child: etree._Element) -> etree._Element | None:
     for existing in parent:
         if existing.tag != child.tag:
             continue
@@ -138,7 +138,7 @@ def _twin(parent: etree._Element, child: etree._Element) -> etree._Element | Non
 def merge(target: etree._Element, addition: etree._Element, admin: str) -> None:
     """``action=set`` semantics: entries by name and list members are added, leaves replaced."""
     for child in addition:
-        twin = _twin(target, child)
+        twin = twin_of(target, child)
         if twin is None:
             fresh = copy.deepcopy(child)
             mark(fresh, admin)

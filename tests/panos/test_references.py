@@ -1,0 +1,91 @@
+"""Every reference kind is found, rebound and guards deletion (code 10), per PAN-OS version."""
+
+from __future__ import annotations
+
+import pytest
+
+from pancert.panos import PanosClient, errors
+from pancert.panos.models import SHARED, Location, ReferenceForm, ReferenceKind
+from tests.panos.conftest import Sandbox
+
+KINDS = [
+    ("ssl_tls_service_profile", "vsys1", ReferenceKind.SSL_TLS_SERVICE_PROFILE),
+    ("decryption_rule", "vsys1", ReferenceKind.DECRYPTION_RULE),
+    ("global_protect", "vsys1", ReferenceKind.GLOBAL_PROTECT_PORTAL),
+    ("management", "shared", ReferenceKind.MANAGEMENT),
+    ("ike_gateway", "shared", ReferenceKind.IKE_GATEWAY),
+    ("certificate_profile", "shared", ReferenceKind.CERTIFICATE_PROFILE),
+]
+
+
+@pytest.mark.parametrize("version", ["10.1.14", "11.1.4"])
+@pytest.mark.parametrize(("seed_kind", "where", "kind"), KINDS, ids=[k[0] for k in KINDS])
+def test_each_reference_kind_is_found_and_rebound(
+    make_sandbox: object, version: str, seed_kind: str, where: str, kind: ReferenceKind
+) -> None:
+    box: Sandbox = make_sandbox(sw_version=version)  # type: ignore[operator]
+    firewall = box.firewall
+    firewall.seed_certificate("old")
+    firewall.seed_certificate("new")
+    firewall.set_reference(seed_kind, "old", location=where)
+
+    async def scenario(client: PanosClient) -> None:
+        found = [r for r in await client.references_to("old", SHARED) if r.kind is kind]
+        assert len(found) == 1
+        reference = found[0]
+        assert reference.certificate == "old"
+        if kind is ReferenceKind.DECRYPTION_RULE:
+            members = version >= "10.2"
+            assert reference.form is (ReferenceForm.MEMBER if members else ReferenceForm.TEXT)
+        if kind in (ReferenceKind.GLOBAL_PROTECT_PORTAL, ReferenceKind.MANAGEMENT):
+            assert reference.via is not None
+        with pytest.raises(errors.StillReferencedError) as caught:
+            await client.delete_certificate("old", SHARED)
+        assert caught.value.code == 10
+        assert caught.value.paths
+        await client.rebind(reference, "new")
+        assert not [r for r in await client.references_to("old", SHARED) if r.kind is kind]
+        assert [r for r in await client.references_to("new", SHARED) if r.kind is kind]
+        await client.delete_certificate("old", SHARED)
+
+    box.run(scenario)
+
+
+def test_global_protect_gateway_and_portal_both_follow_their_profile(sandbox: Sandbox) -> None:
+    sandbox.firewall.seed_certificate("gp", location="vsys1")
+    sandbox.firewall.set_reference("global_protect", "gp")
+
+    async def scenario(client: PanosClient) -> None:
+        found = await client.references_to("gp", Location("vsys1"))
+        kinds = sorted(r.kind for r in found)
+        assert kinds == sorted(
+            [
+                ReferenceKind.SSL_TLS_SERVICE_PROFILE,
+                ReferenceKind.GLOBAL_PROTECT_PORTAL,
+                ReferenceKind.GLOBAL_PROTECT_GATEWAY,
+            ]
+        )
+        assert len({r.xpath for r in found}) == 1  # one write moves all three
+
+    sandbox.run(scenario)
+
+
+def test_a_vsys_certificate_is_not_confused_with_shared(sandbox: Sandbox) -> None:
+    sandbox.firewall.seed_certificate("web", location="vsys1")
+    sandbox.firewall.set_reference("ssl_tls_service_profile", "web", location="vsys1")
+
+    async def scenario(client: PanosClient) -> None:
+        assert await client.references_to("web", Location("vsys1"))
+        assert await client.references_to("web", Location("vsys2")) == []
+
+    sandbox.run(scenario)
+
+
+def test_sandbox_state_lists_references(sandbox: Sandbox) -> None:
+    import httpx
+
+    sandbox.firewall.seed_certificate("web")
+    sandbox.firewall.set_reference("ike_gateway", "web", location="shared")
+    state = httpx.get(sandbox.url() + "/_sandbox/state", verify=sandbox.verify).json()
+    assert state["references"]["web"][0].endswith("local-certificate/name")
+    assert state["running_certificates"] == ["web"]
