@@ -22,13 +22,16 @@ from pancert.secrets._files import (
     DecryptStatus,
     EncryptOutcome,
     EncryptStatus,
+    atomic_write,
     decrypt_file,
     decrypt_in_memory,
     decrypt_text,
     encrypt_file,
+    encrypt_like,
     encrypt_text,
     is_encrypted_text,
 )
+from pancert.secrets._tree import Rule
 
 __all__ = [
     "DEFAULT_REGEX",
@@ -43,13 +46,16 @@ __all__ = [
     "MalformedValueError",
     "NoDataKeyError",
     "NotEncryptedError",
+    "Rule",
     "SecretsFileError",
     "UnsupportedFileError",
     "ValueDecryptError",
+    "atomic_write",
     "decrypt_file",
     "decrypt_in_memory",
     "decrypt_text",
     "encrypt_file",
+    "encrypt_like",
     "encrypt_text",
     "is_encrypted_text",
 ]

@@ -278,6 +278,24 @@ def encrypt_text(
     return _yamltext.encrypted_text(text, docs, per_doc, block), fields
 
 
+def encrypt_like(text: str, *, template: str, source: Path, gnupg_home: Path | None) -> str:
+    """Encrypt ``text`` to the recipients and with the rule of the sops file ``template``
+    (a new data key), as ``sops edit`` does when saving."""
+    docs = _yamltext.parse(template, source)
+    if not docs or docs[0].sops_value is None:
+        raise NotEncryptedError(source, "sops metadata not found")
+    meta = parse_metadata(docs[0].sops_value, source)
+    encrypted, _ = encrypt_text(
+        text,
+        source=source,
+        pgp_fingerprints=[p.fp for p in meta.pgp],
+        age_recipients=[a.recipient for a in meta.age],
+        gnupg_home=gnupg_home,
+        rule=meta.rule,
+    )
+    return encrypted
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
