@@ -56,9 +56,9 @@ def test_encrypt_profile_then_decrypt_restores_every_byte(
     assert (folder / "fw_other.yaml").read_bytes() == before["fw_other.yaml"]
     loaded = load_config(config)
     assert loaded.problems_for(["certificate.yaml"]) == []
-    assert loaded.firewalls["fw_paloalto_config"].api_key.get_secret_value() == (
-        "REPLACE-WITH-THE-FIREWALL-API-KEY"
-    )
+    api_key = loaded.firewalls["fw_paloalto_config"].api_key
+    assert api_key is not None
+    assert api_key.get_secret_value() == "REPLACE-WITH-THE-FIREWALL-API-KEY"
 
     assert main(["--config", config, "encrypt", "-p", "certificate"]) == 0
     assert "already encrypted to these recipients" in capsys.readouterr().out
@@ -111,7 +111,9 @@ def test_edit_reencrypts_the_change(
     assert "rotated-key" not in text
     assert "ENC[AES256_GCM" in text
     loaded = load_config(config)
-    assert loaded.firewalls["fw_other"].api_key.get_secret_value() == "rotated-key"
+    api_key = loaded.firewalls["fw_other"].api_key
+    assert api_key is not None
+    assert api_key.get_secret_value() == "rotated-key"
 
 
 def test_edit_without_change_writes_nothing(
