@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from pancert.panos import PanosClient, errors
@@ -34,7 +37,8 @@ def test_generate_export_import_roundtrip(sandbox: Sandbox, sandbox_ca: SandboxC
         assert signed.has_private_key
         assert signed.common_name == "www.example.test"
         assert signed.not_after is not None
-        assert signed.issuer is not None and "Issuing CA" in signed.issuer
+        assert signed.issuer is not None
+        assert "Issuing CA" in signed.issuer
         pem = await client.export_certificate("web-1", SHARED)
         assert pem.count("BEGIN CERTIFICATE") == 2  # leaf + intermediate, no root
 
@@ -138,8 +142,6 @@ def test_import_with_the_wrong_key_is_refused(sandbox: Sandbox, sandbox_ca: Sand
 def test_a_ca_certificate_under_its_own_name_becomes_a_ca_entry(
     sandbox: Sandbox, sandbox_ca: SandboxCA
 ) -> None:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     async def scenario(client: PanosClient) -> None:
         await client.import_certificate(
             "issuing-ca", SHARED, sandbox_ca.intermediate.public_bytes(Encoding.PEM)
@@ -209,8 +211,6 @@ def test_certificates_of_an_empty_location(sandbox: Sandbox) -> None:
 
 
 def test_seeded_expiry_and_key_are_read_back(sandbox: Sandbox) -> None:
-    import datetime as dt
-
     when = dt.datetime(2031, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     sandbox.firewall.seed_certificate("rsa", key="RSA-2048", not_after=when, location="vsys1")
 

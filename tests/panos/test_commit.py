@@ -3,6 +3,8 @@ admins, the commit-user check, and the polling cadence."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -19,8 +21,6 @@ class Naps:
         self.asked: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
-        import asyncio
-
         self.asked.append(seconds)
         await asyncio.sleep(0.02)
 
@@ -48,7 +48,8 @@ def test_commit_success_publishes_the_candidate(sandbox: Sandbox) -> None:
         True,
         "OK",
     )
-    assert naps.asked and naps.asked[0] >= 2.0
+    assert naps.asked
+    assert naps.asked[0] >= 2.0
 
 
 def test_polling_backs_off_and_times_out(make_sandbox: object) -> None:
@@ -88,7 +89,7 @@ def test_a_failed_commit_carries_its_details_and_keeps_running_config(sandbox: S
 def test_a_profile_without_protocol_settings_fails_validation(sandbox: Sandbox) -> None:
     async def scenario(client: PanosClient) -> None:
         # the reference's pitfall: `set` on a missing profile makes an incomplete one
-        await client._config(  # noqa: SLF001 - a deliberate raw write
+        await client._config(
             "set",
             "/config/shared/ssl-tls-service-profile/entry[@name='Test_profile']",
             __import__("pancert.panos.xml", fromlist=["E"]).E("certificate", "x"),
@@ -139,7 +140,8 @@ def test_partial_commit_leaves_another_admins_changes_pending(sandbox: Sandbox) 
     assert running == {"ours"}
     assert [c.admin for c in firewall.changes] == ["admin2"]
     theirs = firewall.candidate.find(".//certificate/entry[@name='theirs']")
-    assert theirs is not None and theirs.get("admin") == "admin2"
+    assert theirs is not None
+    assert theirs.get("admin") == "admin2"
 
 
 def test_commit_user_must_own_the_change(sandbox: Sandbox) -> None:
@@ -152,7 +154,8 @@ def test_commit_user_must_own_the_change(sandbox: Sandbox) -> None:
             await client.check_owner(xpath, "pancert-api")
         assert caught.value.owner == "admin"
         assert caught.value.commit_user == "pancert-api"
-        assert "admin" in str(caught.value) and "pancert-api" in str(caught.value)
+        assert "'admin'" in str(caught.value)
+        assert "'pancert-api'" in str(caught.value)
 
     sandbox.run(scenario)
 

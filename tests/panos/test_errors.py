@@ -3,6 +3,7 @@ statuses, HA passive, dropped connections and unparsable replies."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from pancert.errors import PanosError
@@ -54,7 +55,9 @@ def test_code_13_messages_pick_a_subclass(message: str, cls: type[Exception]) ->
         (400, errors.BadRequestError),
     ],
 )
-def test_injected_error_envelopes_arrive_typed(sandbox: Sandbox, code: int, cls: type) -> None:
+def test_injected_error_envelopes_arrive_typed(
+    sandbox: Sandbox, code: int, cls: type[errors.PanosApiError]
+) -> None:
     sandbox.firewall.faults.add(
         FaultRule(kind="config_get", fault="error", status=code, body="boom")
     )
@@ -79,8 +82,6 @@ def test_a_wrong_key_is_an_authentication_error(sandbox: Sandbox) -> None:
 
 
 def test_keygen_with_wrong_password(sandbox: Sandbox) -> None:
-    import httpx
-
     async def scenario(_: PanosClient) -> None:
         async with httpx.AsyncClient(verify=sandbox.verify) as http:
             with pytest.raises(errors.AuthenticationError) as caught:
@@ -150,8 +151,6 @@ def test_malformed_and_5xx_replies(sandbox: Sandbox) -> None:
 
 
 def test_export_without_format_is_the_sample_400(sandbox: Sandbox) -> None:
-    import httpx
-
     sandbox.firewall.seed_certificate("web")
     reply = httpx.post(
         sandbox.url() + "/api/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from pancert.panos import PanosClient, errors
@@ -82,8 +83,6 @@ def test_a_vsys_certificate_is_not_confused_with_shared(sandbox: Sandbox) -> Non
 
 
 def test_sandbox_state_lists_references(sandbox: Sandbox) -> None:
-    import httpx
-
     sandbox.firewall.seed_certificate("web")
     sandbox.firewall.set_reference("ike_gateway", "web", location="shared")
     state = httpx.get(sandbox.url() + "/_sandbox/state", verify=sandbox.verify).json()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from xml.etree import ElementTree
 
 import httpx
 from cryptography import x509
+from defusedxml import ElementTree
 
 from pancert.sandbox.ca import SandboxCA
 from tests.panos.conftest import Sandbox
@@ -91,10 +91,8 @@ def test_keygen_generate_export_sign_import_commit_show_jobs(
                 "key": key,
             },
         )
-        assert (
-            reply.text
-            == '<response status="error"><msg><line><![CDATA[No such node]]></line></msg></response>'
-        )
+        no_node = '<response status="error"><msg><line><![CDATA[No such node]]></line></msg>'
+        assert reply.text == no_node + "</response>"
     assert sandbox.firewall.commits[0].partial is False
 
 

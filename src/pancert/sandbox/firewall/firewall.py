@@ -13,33 +13,21 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
-import datetime as dt
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.faults import FaultInjector, Recorder
-from pancert.sandbox.firewall import certs, tree
+from pancert.sandbox.firewall import tree
 from pancert.sandbox.firewall.certs import KeyStore
+from pancert.sandbox.firewall.changes import SAFE, Change, apply
 from pancert.sandbox.firewall.replies import ApiError
-from pancert.sandbox.firewall.settings import FirewallSettings, generate_key
-
-SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
-
-@dataclass
-class Change:
-    admin: str
-    action: str  # set | edit | delete
-    xpath: str
-    element: str | None = None
+from pancert.sandbox.firewall.seed import Seeding
+from pancert.sandbox.firewall.settings import FirewallSettings
 
 
 @dataclass
@@ -69,57 +57,7 @@ class CommitRecord:
     result: str = "PEND"
 
 
-def apply(root: etree._Element, change: Change, *, marks: bool) -> list[etree._Element]:
-    """Apply one change to ``root`` (``marks``: stamp ``admin`` on what it touched)."""
-    if change.action == "delete":
-        return _delete(root, change, marks)
-    parsed = etree.fromstring(f"<wrap>{change.element or ''}</wrap>".encode(), SAFE)
-    if change.action == "set":
-        targets = tree.ensure(root, change.xpath)
-        for target in targets:
-            tree.merge(target, parsed, change.admin)
-            if marks:
-                tree.mark(target, change.admin)
-            else:
-                tree.strip_marks(target)
-        return targets
-    if len(parsed) != 1:
-        raise tree.XPathError("edit needs exactly one element")
-    return [_replace(t, parsed[0], change.admin, marks) for t in tree.ensure(root, change.xpath)]
-
-
-def _delete(root: etree._Element, change: Change, marks: bool) -> list[etree._Element]:
-    nodes = tree.select(root, change.xpath)
-    for node in nodes:
-        parent = node.getparent()
-        if parent is not None:
-            parent.remove(node)
-            if marks:
-                tree.mark(parent, change.admin)
-    return nodes
-
-
-def _replace(
-    target: etree._Element, fresh: etree._Element, admin: str, marks: bool
-) -> etree._Element:
-    """``action=edit``: the element replaces the node; name and template origin are kept."""
-    if target.tag != fresh.tag:
-        raise tree.XPathError(f"edit of <{target.tag}> with <{fresh.tag}>")
-    new = copy.deepcopy(fresh)
-    for attribute in ("name", "ptpl", "src"):
-        value = target.get(attribute)
-        if value is not None and (attribute != "name" or new.get("name") is None):
-            new.set(attribute, value)
-    if marks:
-        tree.mark(new, admin)
-    parent = target.getparent()
-    if parent is None:
-        raise tree.XPathError("cannot edit the root")
-    parent.replace(target, new)
-    return new
-
-
-class Firewall:
+class Firewall(Seeding):
     """In-process state of one sandbox firewall; tests read it directly."""
 
     def __init__(
@@ -318,113 +256,3 @@ class Firewall:
         if unknown:
             raise ValueError(f"unknown switches {sorted(unknown)} (allowed: {sorted(known)})")
         self.settings = dataclasses.replace(self.settings, **values)
-
-    # -- seeding (tests, demo): straight into the configuration, no API call ---------------
-
-    def seed_certificate(
-        self,
-        name: str,
-        *,
-        location: str = "shared",
-        common_name: str | None = None,
-        dns_names: tuple[str, ...] = (),
-        key: str = "EC-256",
-        not_after: dt.datetime | None = None,
-        template: str | None = None,
-        committed: bool = True,
-    ) -> x509.Certificate:
-        """A signed certificate with its key on the box, issued by the sandbox CA."""
-        algorithm, bits = key.split("-")
-        private = None
-        if self.settings.key_pool is not None:
-            private = self.settings.key_pool.take(algorithm, int(bits))
-        private = private or generate_key(algorithm, int(bits))
-        cn = common_name or (dns_names[0] if dns_names else f"{name}.example.test")
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-            .sign(private, hashes.SHA256())
-        )
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        cert = self.ca.sign_csr(
-            csr,
-            common_name=cn,
-            dns_names=list(dns_names or (cn,)),
-            not_before=now - dt.timedelta(days=1),
-            not_after=not_after or now + dt.timedelta(days=365),
-        )
-        chain = [cert, self.ca.intermediate]
-        entry = certs.signed_entry(name, chain, "".join(certs.pem(c) for c in chain), with_key=True)
-        if template is not None:
-            entry.set("ptpl", template)
-            entry.set("src", "tpl")
-        self.key_store.put(location, name, private)
-        for root in (self.candidate, self.running) if committed else (self.candidate,):
-            xpath = certificates_xpath(location)
-            target = tree.ensure(root, xpath)[0]
-            for old in [e for e in target if e.tag == "entry" and e.get("name") == name]:
-                target.remove(old)
-            target.append(copy.deepcopy(entry))
-        return cert
-
-    def set_reference(
-        self, kind: str, certificate: str, *, location: str = "vsys1", committed: bool = True
-    ) -> str:
-        """Make the base configuration's object of ``kind`` use ``certificate``; returns the
-        xpath written. Kinds: ssl_tls_service_profile, decryption_rule, global_protect,
-        management, ike_gateway, certificate_profile."""
-        prefix = (
-            "/config/shared"
-            if location == "shared"
-            else (f"{tree.DEVICE}/vsys/entry[@name='{location}']")
-        )
-        members = self.settings.decryption_members()
-        targets = {
-            "ssl_tls_service_profile": (
-                prefix
-                + "/ssl-tls-service-profile/entry[@name='"
-                + ("mgmt-tls" if location == "shared" else "web-tls")
-                + "']",
-                f"<certificate>{certificate}</certificate>",
-            ),
-            "global_protect": (
-                prefix + "/ssl-tls-service-profile/entry[@name='gp-tls']",
-                f"<certificate>{certificate}</certificate>",
-            ),
-            "management": (
-                "/config/shared/ssl-tls-service-profile/entry[@name='mgmt-tls']",
-                f"<certificate>{certificate}</certificate>",
-            ),
-            "decryption_rule": (
-                prefix + "/rulebase/decryption/rules/entry[@name='inbound-web']/type",
-                f"<ssl-inbound-inspection><certificates><member>{certificate}</member>"
-                "</certificates></ssl-inbound-inspection>"
-                if members
-                else f"<ssl-inbound-inspection>{certificate}</ssl-inbound-inspection>",
-            ),
-            "ike_gateway": (
-                f"{tree.DEVICE}/network/ike/gateway/entry[@name='ike-gw1']/authentication/"
-                "certificate/local-certificate",
-                f"<name>{certificate}</name>",
-            ),
-            "certificate_profile": (
-                prefix
-                + "/certificate-profile/entry[@name='"
-                + ("client-ca" if location == "shared" else "gp-client-ca")
-                + "']/CA",
-                f'<entry name="{certificate}"/>',
-            ),
-        }
-        if kind not in targets:
-            raise ValueError(f"unknown reference kind {kind!r} (allowed: {sorted(targets)})")
-        xpath, xml = targets[kind]
-        change = Change("seed", "set", xpath, xml)
-        for root in (self.candidate, self.running) if committed else (self.candidate,):
-            apply(root, change, marks=False)
-        return xpath
-
-
-def certificates_xpath(location: str) -> str:
-    if location == "shared":
-        return "/config/shared/certificate"
-    return f"{tree.DEVICE}/vsys/entry[@name='{location}']/certificate"

@@ -12,7 +12,8 @@ import time
 from lxml import etree
 
 from pancert.sandbox.firewall import certs, tree
-from pancert.sandbox.firewall.firewall import Change, Firewall, certificates_xpath
+from pancert.sandbox.firewall.changes import Change, certificates_xpath
+from pancert.sandbox.firewall.firewall import Firewall
 from pancert.sandbox.firewall.replies import (
     ApiError,
     Reply,
