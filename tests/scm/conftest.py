@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ssl
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,8 @@ class Running:
         )
 
     def raw(self, timeout: float = 10.0) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, verify=str(self.ca_bundle), timeout=timeout)
+        verify = ssl.create_default_context(cafile=str(self.ca_bundle))
+        return httpx.AsyncClient(base_url=self.url, verify=verify, timeout=timeout)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pancert.sandbox.scm.settings import Switches
 from pancert.sandbox.scm.validation import bad, json_body
 
 if TYPE_CHECKING:
@@ -93,7 +92,6 @@ def routes(sb: ScmSandbox) -> list[Route]:
             body = await json_body(request)
             try:
                 sb.settings.switches = dataclasses.replace(sb.settings.switches, **body)
-                Switches(**dataclasses.asdict(sb.settings.switches))
             except TypeError as exc:
                 raise bad(-7, str(exc)) from exc
             return JSONResponse(dataclasses.asdict(sb.settings.switches))
