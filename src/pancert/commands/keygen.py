@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _loaded(args: argparse.Namespace) -> LoadedConfig | None:
     """config.yaml when one can be found, for the profile folder and encryption settings."""
-    from pancert.config import load_config  # noqa: PLC0415 - keep --help instant
+    from pancert.config import load_config
 
     try:
         return load_config(getattr(args, "config", None))
@@ -64,7 +64,7 @@ def _profile_path(name: str, loaded: LoadedConfig | None) -> Path:
 
 
 def _read(path: Path) -> Any:
-    from ruamel.yaml import YAML  # noqa: PLC0415 - keep --help instant
+    from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -86,7 +86,7 @@ def _read(path: Path) -> Any:
 
 def write_atomically(path: Path, document: Any) -> None:
     """Temp file beside ``path``, fsync, rename over it; mode bits of the original kept."""
-    from ruamel.yaml import YAML  # noqa: PLC0415 - keep --help instant
+    from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -112,10 +112,10 @@ def write_atomically(path: Path, document: Any) -> None:
 
 
 async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
-    import httpx  # noqa: PLC0415 - keep --help instant
+    import httpx
 
-    from pancert.panos import PanosClient  # noqa: PLC0415 - keep --help instant
-    from pancert.panos.tls import build_verify  # noqa: PLC0415 - keep --help instant
+    from pancert.panos import PanosClient
+    from pancert.panos.tls import build_verify
 
     bundle = document.get("paloalto_ca_bundle")
     bundle_path = (path.parent / str(bundle)) if bundle else None
@@ -133,7 +133,7 @@ async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pancert.redaction import register_secret  # noqa: PLC0415 - keep --help instant
+    from pancert.redaction import register_secret
 
     loaded = _loaded(args)
     path = _profile_path(args.profile, loaded)
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     write_atomically(path, document)
     print(f"stored a new API key for {user} in {path}", file=sys.stderr)
     if loaded is not None and loaded.app.encrypt_credentials:
-        from pancert.secrets import encrypt_file  # noqa: PLC0415 - keep --help instant
+        from pancert.secrets import encrypt_file
 
         app = loaded.app
         fingerprints = [f.strip() for f in (app.gnu_key or "").split(",") if f.strip()]
