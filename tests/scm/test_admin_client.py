@@ -6,15 +6,17 @@ import datetime as dt
 
 import pytest
 from cryptography import x509
+from pydantic import SecretStr
 
 from pancert.sandbox.ca import SandboxCA
-from pancert.sandbox.scm import cabf_max_days
+from pancert.sandbox.scm import DEFAULT_TYPES, cabf_max_days
 from pancert.scm import (
     ApiKind,
     CertificateAuthority,
     IssuedChain,
     LookupOutcome,
     Pending,
+    open_ca,
     request_id_in,
 )
 from pancert.scm.errors import (
@@ -91,8 +93,6 @@ def test_legacy_header_auth_orders_and_collects(scm: Running) -> None:
 
 
 def test_legacy_bad_password_is_an_auth_error(scm: Running) -> None:
-    from pydantic import SecretStr
-
     async def run() -> None:
         ca = scm.admin(scm.legacy_cred(password=SecretStr("wrong-password-123")))
         with pytest.raises(ScmAuthError) as info:
@@ -145,8 +145,6 @@ def test_token_url_is_discovered_from_the_401_challenge(scm: Running) -> None:
 
 
 def test_wrong_client_secret_is_an_auth_error(scm: Running) -> None:
-    from pydantic import SecretStr
-
     async def run() -> None:
         ca = scm.admin(scm.admin_cred(client_secret=SecretStr("not-the-secret-42")))
         with pytest.raises(ScmAuthError):
@@ -166,8 +164,6 @@ def test_enrollment_credentials_do_not_open_the_admin_api(scm: Running) -> None:
 
 
 def test_client_id_on_a_header_auth_host_is_a_configuration_error(scm: Running) -> None:
-    from pancert.scm import open_ca
-
     with pytest.raises(ScmConfigurationError, match="login/password/customerUri"):
         open_ca(
             scm_url="https://cert-manager.com/api/ssl/v1",
@@ -216,8 +212,6 @@ def test_level_without_map_and_two_matching_types_lists_the_types(scm: Running) 
 
 
 def test_level_resolves_through_names_when_one_type_matches(start_scm: object) -> None:
-    from pancert.sandbox.scm import DEFAULT_TYPES
-
     running = start_scm(types=tuple(t for t in DEFAULT_TYPES if t.id != 7002))  # type: ignore[operator]
 
     async def run() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from pancert.sandbox.faults import FaultRule
+from pancert.sandbox.faults import FaultName, FaultRule
 from pancert.scm import IssuedChain, LookupOutcome, open_ca
 from pancert.scm.errors import (
     ScmOutcomeUnknown,
@@ -30,7 +30,7 @@ def _short_timeout_client(running: Running) -> httpx.AsyncClient:
 
 
 @pytest.mark.parametrize("fault", ["5xx", "429", "reset", "slow", "timeout", "kill"])
-def test_idempotent_calls_ride_out_transient_faults(scm: Running, fault: str) -> None:
+def test_idempotent_calls_ride_out_transient_faults(scm: Running, fault: FaultName) -> None:
     async def run() -> None:
         http = _short_timeout_client(scm)
         ca = scm._keep(
@@ -47,7 +47,7 @@ def test_idempotent_calls_ride_out_transient_faults(scm: Running, fault: str) ->
         scm.sandbox.add_fault(
             FaultRule(
                 "details", fault, times=2, retry_after=2, delay_s=0.1 if fault == "slow" else 1.0
-            )  # type: ignore[arg-type]
+            )
         )
         details = await ca.details(ref.order_id)
         assert details.status == "Issued"
@@ -104,7 +104,7 @@ def test_rate_limit_setting_answers_429_with_retry_after(start_scm: Start) -> No
 
 
 @pytest.mark.parametrize("fault", ["5xx", "429", "reset", "timeout", "malformed"])
-def test_enroll_is_never_retried_blindly(scm: Running, fault: str) -> None:
+def test_enroll_is_never_retried_blindly(scm: Running, fault: FaultName) -> None:
     """Before the handler: nothing was ordered. 429 is a refusal, so enroll may try again;
     every other fault leaves the outcome unknown and the order is looked up instead."""
 
@@ -121,7 +121,7 @@ def test_enroll_is_never_retried_blindly(scm: Running, fault: str) -> None:
             )
         )
         since = dt.datetime.now(dt.UTC)
-        scm.sandbox.add_fault(FaultRule("enroll", fault, times=1, retry_after=1, delay_s=1.0))  # type: ignore[arg-type]
+        scm.sandbox.add_fault(FaultRule("enroll", fault, times=1, retry_after=1, delay_s=1.0))
         if fault == "429":
             await ca.enroll(enroll_request(request_id="rid-429"))
             assert scm.sandbox.recorder.counts()["enroll"] == 2
@@ -138,7 +138,7 @@ def test_enroll_is_never_retried_blindly(scm: Running, fault: str) -> None:
 
 
 @pytest.mark.parametrize("fault", ["reset", "5xx", "malformed", "timeout"])
-def test_lost_answer_after_the_order_is_found_again(scm: Running, fault: str) -> None:
+def test_lost_answer_after_the_order_is_found_again(scm: Running, fault: FaultName) -> None:
     async def run() -> None:
         http = _short_timeout_client(scm)
         ca = scm._keep(
@@ -152,7 +152,7 @@ def test_lost_answer_after_the_order_is_found_again(scm: Running, fault: str) ->
             )
         )
         since = dt.datetime.now(dt.UTC)
-        scm.sandbox.add_fault(FaultRule("enroll", fault, when="after", delay_s=1.0))  # type: ignore[arg-type]
+        scm.sandbox.add_fault(FaultRule("enroll", fault, when="after", delay_s=1.0))
         with pytest.raises(ScmOutcomeUnknown):
             await ca.enroll(enroll_request(request_id="rid-after"))
         lookup = await ca.find_order("rid-after", "www.example.org", since)

@@ -9,10 +9,9 @@ from cryptography import x509
 
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.scm import Switches
-from pancert.scm import IssuedChain, Pending
+from pancert.scm import EnrollRequest, IssuedChain, Pending
 from tests.scm.chains import verify_chain
 from tests.scm.conftest import Running, enroll_request, make_csr
-from pancert.scm import EnrollRequest
 
 Start = Callable[..., Running]
 
