@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from pancert.panos import PanosClient, errors
-from pancert.panos.models import SHARED
+from pancert.panos.models import SHARED, Location
 from tests.panos.conftest import Sandbox
 from tests.panos.helpers import csr_request
 
@@ -177,3 +177,27 @@ def test_another_admin_reverts_or_commits_the_candidate(sandbox: Sandbox) -> Non
     state = httpx.post(control + "commit-by-other", verify=sandbox.verify).json()
     assert state["running_certificates"] == ["web-1"]
     assert state["pending_changes"] == []
+
+
+def test_running_reads_show_only_what_a_commit_published(sandbox: Sandbox) -> None:
+    sandbox.firewall.settings.csr_candidate_only = True
+    sandbox.firewall.seed_certificate("old")
+    sandbox.firewall.seed_certificate("new")
+    sandbox.firewall.set_reference("ssl_tls_service_profile", "old", location="shared")
+
+    async def scenario(client: PanosClient) -> None:
+        await client.generate_csr(csr_request(), SHARED)
+        for reference in await client.references_to("old", SHARED):
+            await client.rebind(reference, "new")
+        assert {e.name for e in await client.certificates(SHARED, running=True)} == {"old", "new"}
+        assert await client.references_to("new", SHARED, running=True) == []
+        assert await client.references_to("old", SHARED, running=True)
+        assert await client.certificates(Location("vsys3"), running=True) == []
+        result = await client.commit("admin")
+        assert result.job_id is not None
+        await client.wait_for_job(result.job_id, 60, sleep=Naps())
+        running = {e.name for e in await client.certificates(SHARED, running=True)}
+        assert running == {"old", "new", "web-1"}
+        assert await client.references_to("new", SHARED, running=True)
+
+    sandbox.run(scenario)

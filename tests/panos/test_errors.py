@@ -58,13 +58,11 @@ def test_code_13_messages_pick_a_subclass(message: str, cls: type[Exception]) ->
 def test_injected_error_envelopes_arrive_typed(
     sandbox: Sandbox, code: int, cls: type[errors.PanosApiError]
 ) -> None:
-    sandbox.firewall.faults.add(
-        FaultRule(kind="config_get", fault="error", status=code, body="boom")
-    )
+    sandbox.firewall.faults.add(FaultRule(kind="commit", fault="error", status=code, body="boom"))
 
     async def scenario(client: PanosClient) -> None:
         with pytest.raises(cls) as caught:
-            await client.certificates(SHARED)
+            await client.commit("admin")
         assert caught.value.code == code
 
     sandbox.run(scenario)

@@ -78,7 +78,7 @@ def test_job_samples() -> None:
 @pytest.mark.parametrize(
     ("name", "error", "code"),
     [
-        ("config-show-no-such-node-error.xml", errors.PanosApiError, None),
+        ("config-show-no-such-node-error.xml", errors.ObjectNotPresentError, None),
         ("export-certificate-missing-format-error-400.xml", errors.BadRequestError, 400),
         ("import-error-certificate-name-invalid-code17.xml", errors.InvalidCommandError, 17),
         ("import-error-certificate-name-too-long-code17.xml", errors.InvalidCommandError, 17),

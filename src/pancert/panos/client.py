@@ -161,10 +161,21 @@ class PanosClient:
 
     # -- certificates ---------------------------------------------------------------------
 
-    async def certificates(self, location: Location) -> list[CertificateEntry]:
-        """Every certificate entry of ``location`` in the candidate configuration, one call."""
-        root = await self._config("get", xpaths.certificates(location))
-        result = root.find("result")
+    async def _read(self, xpath: str, running: bool) -> etree._Element | None:
+        """``get`` (candidate) or ``show`` (running) of ``xpath``: the ``<result>``, or None
+        when the node does not exist (``get``: code 7; ``show``: "No such node")."""
+        try:
+            root = await self._config("show" if running else "get", xpath)
+        except ObjectNotPresentError:
+            return None
+        return root.find("result")
+
+    async def certificates(
+        self, location: Location, *, running: bool = False
+    ) -> list[CertificateEntry]:
+        """Every certificate entry of ``location`` in one call: the candidate configuration,
+        or the running one with ``running=True`` (to verify what a commit published)."""
+        result = await self._read(xpaths.certificates(location), running)
         if result is None:
             return []
         return parsers.certificate_entries(result, location)
@@ -256,16 +267,18 @@ class PanosClient:
 
     # -- references -----------------------------------------------------------------------
 
-    async def _subtree(self, xpath: str) -> etree._Element | None:
-        root = await self._config("get", xpath)
-        result = root.find("result")
+    async def _subtree(self, xpath: str, running: bool = False) -> etree._Element | None:
+        result = await self._read(xpath, running)
         return result[0] if result is not None and len(result) else None
 
-    async def references_to(self, name: str, location: Location) -> list[Reference]:
-        """Every node that uses certificate ``name`` of ``location`` (candidate config)."""
+    async def references_to(
+        self, name: str, location: Location, *, running: bool = False
+    ) -> list[Reference]:
+        """Every node that uses certificate ``name`` of ``location``, in the candidate
+        configuration (or the running one with ``running=True``); two reads in all."""
         xpaths.check_name(name)
-        shared = await self._subtree(xpaths.SHARED_PREFIX)
-        device = await self._subtree(xpaths.DEVICE)
+        shared = await self._subtree(xpaths.SHARED_PREFIX, running)
+        device = await self._subtree(xpaths.DEVICE, running)
         return find_references(shared, device, name, location)
 
     async def rebind(self, reference: Reference, new_name: str) -> None:

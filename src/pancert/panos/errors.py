@@ -219,6 +219,9 @@ def error_for(code: int | None, messages: tuple[str, ...], http_status: int) -> 
         cls = CODE_CLASSES.get(code, PanosApiError)
     elif http_status == 403 or any(m.strip().startswith("Invalid credential") for m in messages):
         cls = AuthenticationError
+    elif any(m.strip() == "No such node" for m in messages):
+        # ``show`` of a missing node answers without a code (reference §2, sample)
+        cls = ObjectNotPresentError
     if cls is OperationFailedError or code is None:
         stripped = [m.strip() for m in messages]
         if any(m.startswith(_LOCKED_PREFIXES) for m in stripped):
