@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import types
+from collections.abc import Callable
 
+import pytest
 from cryptography import x509
+from pydantic import SecretStr
 
-from pancert.scm import IssuedChain, Pending
+import pancert.sandbox.scm
+import pancert.scm
+from pancert.sandbox.scm import CustomField
+from pancert.scm import ApiKind, IssuedChain, Pending, open_ca, select_api
+from pancert.scm.errors import ScmRequestRejected, ScmValidationError
 from tests.scm.conftest import Running, enroll_request, make_csr
 
 
@@ -79,3 +87,58 @@ def test_dcv_mode_waits_for_domain_validation(scm: Running) -> None:
             assert isinstance(await ca.collect(ssl_id), IssuedChain)
 
     scm.run(run)
+
+
+def test_describe_gives_working_urls_and_credentials(scm: Running) -> None:
+    info = scm.sandbox.describe(scm.url)
+
+    async def run() -> None:
+        admin = scm.admin(
+            scm.admin_cred(
+                client_id=info["client_id"], client_secret=SecretStr(str(info["client_secret"]))
+            )
+        )
+        assert (await admin.resolve_product(enroll_request())).org_id == info["org_id"]
+        rest = open_ca(
+            scm_url=str(info["enroll_url"]),
+            credential=scm.enroll_cred(),
+            auth_url=str(info["auth_url"]),
+            ca_bundle=scm.ca_bundle,
+        )
+        scm.opened.append(rest)
+        assert rest.api is ApiKind.ENROLLMENT
+        assert isinstance(
+            await rest.collect((await rest.enroll(enroll_request())).order_id), IssuedChain
+        )
+        assert select_api(str(info["url"]), scm.admin_cred()) is ApiKind.ADMIN
+
+    scm.run(run)
+
+
+def test_org_validation_and_mandatory_fields(start_scm: Callable[..., Running]) -> None:
+    running = start_scm(
+        org_validated=False, custom_fields=(CustomField(9, "Ticket", mandatory=True),)
+    )
+
+    async def run() -> None:
+        ca = running.admin()
+        with pytest.raises(ScmValidationError, match="validate in SCM") as info:
+            await ca.enroll(enroll_request(cert_type="OV", custom_fields={"Ticket": "T-1"}))
+        assert info.value.code == -843
+        with pytest.raises(ScmRequestRejected) as rejected:
+            await ca.enroll(enroll_request())
+        assert rejected.value.code == -62
+        ref = await ca.enroll(enroll_request(custom_fields={"Ticket": "T-2"}))
+        assert isinstance(await ca.collect(ref.order_id), IssuedChain)
+
+    running.run(run)
+
+
+@pytest.mark.parametrize("module", [pancert.scm, pancert.sandbox.scm], ids=lambda m: m.__name__)
+def test_public_surface_matches_all(module: types.ModuleType) -> None:
+    public = [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    ]
+    assert sorted(module.__all__) == sorted(public)

@@ -101,11 +101,6 @@ class OAuthClientCredentials:
         self._token: str | None = None
         self._refresh_at = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._lock = asyncio.Lock()
-        self.fetched = 0
-
-    @property
-    def token_url(self) -> str | None:
-        return self._token_url
 
     def learn_challenge(self, www_authenticate: str) -> None:
         if self._token_url is None:
@@ -159,5 +154,4 @@ class OAuthClientCredentials:
         # refresh a minute early, or halfway through a token shorter than two minutes
         margin = min(REFRESH_MARGIN, dt.timedelta(seconds=lifetime / 2))
         self._refresh_at = self._clock() + dt.timedelta(seconds=lifetime) - margin
-        self.fetched += 1
         log.debug("SCM token obtained from %s, valid %d s", url, lifetime)

@@ -90,6 +90,26 @@ class ScmSandbox:
     def orders(self) -> list[Order]:
         return self.store.all(self.now())
 
+    def describe(self, url: str) -> dict[str, object]:
+        """The ``scm`` block of ``sandbox.json`` for this sandbox served at ``url``
+        (``https://localhost:PORT``): ``url`` is the Admin API base, ``enroll_url`` the REST
+        Enrollment API URL, ``auth_url`` the token endpoint."""
+        c = self.credentials
+        return {
+            "url": url + "/api/ssl/v1",
+            "auth_url": url + TOKEN_PATH,
+            "client_id": c.client_id,
+            "client_secret": c.client_secret,
+            "login": c.login,
+            "password": c.password,
+            "customer_uri": c.customer_uri,
+            "org_id": c.org_id,
+            "validated_domains": list(self.store.validated_domains),
+            "enroll_url": url,
+            "enroll_client_id": c.enroll_client_id,
+            "enroll_client_secret": c.enroll_client_secret,
+        }
+
     # -- the one dispatch point ----------------------------------------------------------
 
     async def call(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography import x509
 
@@ -59,7 +59,6 @@ class Order:
     renewed: bool = False
     renewed_date: dt.datetime | None = None
     declined: dt.datetime | None = None
-    history: list[str] = field(default_factory=list)
 
     @property
     def expires(self) -> dt.datetime | None:
