@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pancert.panos import PanosClient, errors
-from pancert.panos.models import SHARED, Location, ReferenceForm, ReferenceKind
+from pancert.panos import PanosClient, errors, xpaths
+from pancert.panos.models import SHARED, Location, Reference, ReferenceForm, ReferenceKind
 from tests.panos.conftest import Sandbox
 
 KINDS = [
@@ -88,3 +88,35 @@ def test_sandbox_state_lists_references(sandbox: Sandbox) -> None:
     state = httpx.get(sandbox.url() + "/_sandbox/state", verify=sandbox.verify).json()
     assert state["references"]["web"][0].endswith("local-certificate/name")
     assert state["running_certificates"] == ["web"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "xpath_tail", "form"),
+    [
+        (
+            ReferenceKind.DECRYPTION_RULE,
+            "/rulebase/decryption/rules/entry[@name='inbound-web']/type/ssl-inbound-inspection/"
+            "certificates",
+            ReferenceForm.MEMBER,
+        ),
+        (
+            ReferenceKind.CERTIFICATE_PROFILE,
+            "/certificate-profile/entry[@name='gp-client-ca']/CA",
+            ReferenceForm.ENTRY,
+        ),
+    ],
+)
+def test_a_new_binding_only_gains_the_certificate(
+    sandbox: Sandbox, kind: ReferenceKind, xpath_tail: str, form: ReferenceForm
+) -> None:
+
+    vsys1 = Location("vsys1")
+    sandbox.firewall.seed_certificate("fresh", location="vsys1")
+    reference = Reference(kind, "x", xpaths.location_prefix(vsys1) + xpath_tail, vsys1, form=form)
+
+    async def scenario(client: PanosClient) -> None:
+        await client.rebind(reference, "fresh")
+        found = await client.references_to("fresh", vsys1)
+        assert [r.kind for r in found] == [kind]
+
+    sandbox.run(scenario)

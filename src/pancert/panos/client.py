@@ -283,19 +283,22 @@ class PanosClient:
 
     async def rebind(self, reference: Reference, new_name: str) -> None:
         """Point ``reference`` at certificate ``new_name``. Lists gain the new name before
-        losing the old one, so the candidate is never without a certificate."""
+        losing the old one, so the candidate is never without a certificate; a reference
+        whose ``certificate`` is empty (a new binding) only gains the new name."""
         xpaths.check_name(new_name)
         if reference.form is ReferenceForm.TEXT:
             tag = reference.xpath.rsplit("/", 1)[-1]
             await self._config("edit", reference.xpath, E(tag, new_name))
         elif reference.form is ReferenceForm.MEMBER:
             await self._config("set", reference.xpath, E("member", new_name))
-            await self._config("delete", xpaths.member(reference.xpath, reference.certificate))
+            if reference.certificate and reference.certificate != new_name:
+                await self._config("delete", xpaths.member(reference.xpath, reference.certificate))
         else:
             await self._config("set", reference.xpath, E("entry", name=new_name))
-            await self._config(
-                "delete", xpaths.existing_entry(reference.xpath, reference.certificate)
-            )
+            if reference.certificate and reference.certificate != new_name:
+                await self._config(
+                    "delete", xpaths.existing_entry(reference.xpath, reference.certificate)
+                )
 
     async def check_owner(self, xpath: str, commit_user: str) -> None:
         """Raise :class:`ForeignChangesError` when the candidate node at ``xpath`` carries an

@@ -110,6 +110,7 @@ class Reference:
     xpath: str
     location: Location
     certificate: str = ""
+    """The certificate the node names now; empty for a binding that names none yet."""
     form: ReferenceForm = ReferenceForm.TEXT
     via: str | None = None
     template: str | None = None

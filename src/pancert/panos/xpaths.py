@@ -61,7 +61,9 @@ def entry(list_xpath: str, name: str) -> str:
 
 
 def member(list_xpath: str, value: str) -> str:
-    return f"{list_xpath}/member[text()='{check_name(value)}']"
+    if "'" in value or not value:
+        raise InvalidNameError(f"member {value!r} cannot be addressed by XPath")
+    return f"{list_xpath}/member[text()='{value}']"
 
 
 def ssl_tls_profiles(location: Location) -> str:
