@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from cryptography import x509
@@ -19,6 +20,7 @@ from pancert.scm import (
     open_ca,
     request_id_in,
 )
+from pancert.scm import admin as admin_module
 from pancert.scm.errors import (
     ScmAuthError,
     ScmConfigurationError,
@@ -231,12 +233,17 @@ def test_unknown_type_name_lists_the_types(scm: Running) -> None:
     scm.run(run)
 
 
-def test_no_term_uses_the_longest_within_cabf(scm: Running) -> None:
+def test_no_term_uses_the_longest_within_cabf(
+    scm: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pancert.scm")
+
     async def run() -> None:
         ca = scm.admin()
         product = await ca.resolve_product(enroll_request(cert_type=7012))
         limit = cabf_max_days(dt.datetime.now(dt.UTC).date())
         assert product.term_days == max(t for t in (200, 365) if t <= limit)
+        assert f"no term set; using {product.term_days} days" in caplog.text
 
     scm.run(run)
 
@@ -368,5 +375,22 @@ def test_mark_renewed_is_recorded(scm: Running) -> None:
         new, _ = await _issue(ca, request_id="new-1")
         await ca.mark_renewed(old, new)
         assert scm.sandbox.store.get(old, dt.datetime.now(dt.UTC)).renewed
+
+    scm.run(run)
+
+
+def test_find_order_pages_through_the_list(scm: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(admin_module, "PAGE_SIZE", 2)
+
+    async def run() -> None:
+        ca = scm.admin()
+        since = dt.datetime.now(dt.UTC)
+        first = (await ca.enroll(enroll_request(request_id="page-0"))).order_id
+        for n in range(1, 5):
+            await ca.enroll(enroll_request(request_id=f"page-{n}"))
+        found = await ca.find_order("page-0", "www.example.org", since)
+        assert found.order_id == first
+        lists = [r for r in scm.sandbox.recorder.records() if r["kind"] == "list"]
+        assert [r["query"].split("position=")[1] for r in lists] == ["0", "2", "4"]
 
     scm.run(run)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from pancert.sandbox.scm import render
 from pancert.sandbox.scm.admin import pending_error
 from pancert.sandbox.scm.settings import cabf_max_days
-from pancert.sandbox.scm.store import Order
+from pancert.sandbox.scm.store import Order, covered
 from pancert.sandbox.scm.validation import (
     bad,
     check_term,
@@ -100,7 +100,8 @@ def routes(sb: ScmSandbox) -> list[Route]:
             order = sb.store.get(request.path_params["cert_id"], sb.now())
             payload: dict[str, Any] = {"status": order.status}
             if order.dcv_pending:
-                missing = [n for n in order.sans if n not in sb.store.validated_domains]
+                done = tuple(sb.store.validated_domains)
+                missing = [n for n in order.sans if not covered(n, done)]
                 payload["dcvInfo"] = {"status": "PENDING", "domains": missing}
             return JSONResponse(payload)
 
