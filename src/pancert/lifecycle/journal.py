@@ -96,6 +96,8 @@ class PairRecord(BaseModel):
     current_order_id: int | None = None
     current_renew_id: str | None = None
     current_api: str | None = None
+    current_not_after: dt.datetime | None = None
+    current_common_name: str | None = None
     owned_objects: list[str] = Field(default_factory=list)
     """Every object pancert created for this pair: the only ones it may delete (besides the
     profile-named object of the Sectigo agent)."""

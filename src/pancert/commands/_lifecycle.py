@@ -1,0 +1,113 @@
+"""What enroll and renew share: load, lock, accept, run, print, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from pancert import __version__
+from pancert.lifecycle.outcome import RunReport, Status
+from pancert.lifecycle.plan import Mode
+
+_MARKS = {
+    Status.CONVERGED: "✔",
+    Status.UNCHANGED: "·",
+    Status.PENDING: "…",
+    Status.REPORTED: "!",
+    Status.PLANNED: "→",
+    Status.FAILED: "✘",
+    Status.BAD_INPUT: "✘",
+}
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, profile_required: bool) -> None:
+    parser.add_argument(
+        "-p",
+        "--profile",
+        action="append",
+        metavar="PROFILE",
+        required=profile_required,
+        help="certificate profile (file name in cert_profile_path, or a path); repeatable",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="rotate even a valid certificate (once, this run)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the plan; order, change and write nothing"
+    )
+
+
+def run_action(args: argparse.Namespace, mode: Mode) -> int:
+    from pancert.config import load_config
+    from pancert.lifecycle.pair import RunSettings
+    from pancert.lifecycle.run import run_lifecycle
+    from pancert.lifecycle.verify import trust_anchors
+    from pancert.logs import get_logger, setup_logging
+    from pancert.state import StateFolder, ensure_eula
+
+    debug = bool(getattr(args, "debug", False))
+    setup_logging(None, debug=debug)
+    loaded = load_config(getattr(args, "config", None))
+    setup_logging(loaded.app, debug=debug)
+    log = get_logger("pancert.run")
+    for warning in loaded.warnings:
+        log.warning("%s", warning)
+    names = args.profile or None
+    state = StateFolder(loaded.state_path)
+    ensure_eula(
+        state,
+        accept_flag=bool(getattr(args, "accept_eula", False)),
+        environ=os.environ,
+        interactive=sys.stdin.isatty(),
+    )
+    log.info(
+        "pancert %s %s%s (config %s)",
+        __version__,
+        mode,
+        " --dry-run" if args.dry_run else "",
+        loaded.config_path,
+    )
+    settings = RunSettings(
+        mode=mode,
+        force=args.force,
+        dry_run=args.dry_run,
+        sleep_download=loaded.app.sleep_download,
+        collect_timeout=loaded.app.collect_timeout,
+        commit_timeout=loaded.app.commit_timeout,
+        anchors=trust_anchors(loaded.app.scm_ca_bundle),
+    )
+    if args.dry_run:
+        report = asyncio.run(run_lifecycle(loaded, names, settings))
+    else:
+        with state.lock():
+            report = asyncio.run(run_lifecycle(loaded, names, settings))
+    print_report(report)
+    summary = ", ".join(
+        f"{sum(o.status is s for o in report.outcomes)} {s}"
+        for s in Status
+        if any(o.status is s for o in report.outcomes)
+    )
+    code = report.exit_code(settings.clock())
+    log.info("summary: %s; exit %d", summary or "nothing selected", code)
+    return code
+
+
+def print_report(report: RunReport) -> None:
+    from pancert.redaction import redact
+
+    for problem in report.bad_input:
+        print(redact(f"✘ bad input: {problem}"))
+    for outcome in report.outcomes:
+        line = (
+            f"{_MARKS[outcome.status]} {outcome.profile} on {outcome.firewall}: "
+            f"{outcome.status}: {outcome.message}"
+        )
+        print(redact(line))
+        for change in outcome.plan:
+            print(redact(f"    {change}"))
+        for name, paths in outcome.kept.items():
+            print(redact(f"    kept superseded {name}: still used by {', '.join(paths)}"))
+    for orphan in report.orphans:
+        print(redact(f"! orphaned: {orphan}"))

@@ -1,0 +1,64 @@
+"""``pancert status [--json] [-p PROFILE]``: every certificate pancert manages, from the
+journal (no firewall or SCM call, no lock)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from pancert import status_codes
+
+NAME = "status"
+HELP = "show every managed certificate: expiry, state, order id, next action, last error"
+
+COLUMNS = (
+    "profile",
+    "firewall",
+    "object",
+    "cn",
+    "not_after",
+    "days_left",
+    "state",
+    "ssl_id",
+    "pending_since",
+    "next_action",
+    "last_error",
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        "--profile",
+        action="append",
+        metavar="PROFILE",
+        help="only this certificate profile; repeatable",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (always, whether or not the output is a terminal)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pancert.config import load_config
+    from pancert.lifecycle.pair import utcnow
+    from pancert.lifecycle.status import status_rows
+    from pancert.redaction import redact
+
+    loaded = load_config(getattr(args, "config", None))
+    rows = status_rows(loaded, args.profile or None, utcnow())
+    if args.json or not (args.table or sys.stdout.isatty()):
+        print(redact(json.dumps([r.as_json() for r in rows], indent=2)))
+        return status_codes.CONVERGED
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*COLUMNS, title=f"pancert status ({loaded.config_path})")
+    for row in rows:
+        data = row.as_json()
+        table.add_row(*(redact("" if data[c] is None else str(data[c])) for c in COLUMNS))
+    Console(width=200 if args.table and not sys.stdout.isatty() else None).print(table)
+    return status_codes.CONVERGED

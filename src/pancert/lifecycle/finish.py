@@ -1,0 +1,163 @@
+"""IMPORTED → DEPLOYED: one commit per firewall, a check of what is running, bookkeeping.
+
+The commit job id goes into the journal before the wait, so a run killed while PAN-OS
+commits polls that job next time instead of committing again. A reply of "no changes" when
+changes were expected is not trusted: the running configuration decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from cryptography import x509
+
+from pancert.errors import PancertError
+from pancert.lifecycle.journal import Step
+from pancert.lifecycle.outcome import Status
+from pancert.lifecycle.pair import RunSettings
+from pancert.lifecycle.rotate import Context
+from pancert.panos.client import PanosClient
+from pancert.panos.errors import CommitFailedError, JobTimeoutError
+from pancert.panos.models import Location
+from pancert.scm.models import ApiKind
+
+log = logging.getLogger("pancert.lifecycle")
+
+Done = Callable[[Context, Status, str], None]
+FailAll = Callable[[list[Context], str], None]
+
+
+def issued_not_after(ctx: Context) -> dt.datetime | None:
+    rotation = ctx.record.rotation
+    if rotation is None or not rotation.chain_pem:
+        return None
+    return x509.load_pem_x509_certificates(rotation.chain_pem[0].encode())[0].not_valid_after_utc
+
+
+async def commit_and_deploy(
+    fw: PanosClient, contexts: list[Context], done: Done, fail_all: FailAll
+) -> None:
+    firewall = contexts[0].pair.firewall
+    settings = contexts[0].settings
+    user = firewall.commit_user
+    if user is None:
+        fail_all(
+            contexts,
+            f"{firewall.source}: paloalto_commit_user: required to commit "
+            "(the admin the API key belongs to)",
+        )
+        return
+    earlier = {c.rotation.commit_job for c in contexts if c.rotation.commit_job is not None}
+    try:
+        for job_id in earlier:
+            job = await fw.job(job_id)
+            if not job.finished:
+                await fw.wait_for_job(job_id, settings.commit_timeout, sleep=_sleep(settings))
+        result = await fw.commit(user, firewall.commit_description)
+        if result.job_id is not None:
+            for ctx in contexts:
+                ctx.rotation.commit_job = result.job_id
+                ctx.save()
+            log.info("%s: commit job %s started as %s", firewall.name, result.job_id, user)
+            job = await fw.wait_for_job(
+                result.job_id, settings.commit_timeout, sleep=_sleep(settings)
+            )
+            log.info("%s: commit job %s finished: %s", firewall.name, job.job_id, job.result)
+        else:
+            log.info(
+                "%s: the firewall reports nothing to commit (%s); checking the running "
+                "configuration",
+                firewall.name,
+                result.message,
+            )
+    except (CommitFailedError, JobTimeoutError) as exc:
+        fail_all(
+            contexts,
+            f"PAN-OS commit: {exc}; the changes stay in the candidate and the "
+            "next run commits them",
+        )
+        return
+    except PancertError as exc:
+        fail_all(contexts, f"PAN-OS commit: {exc}")
+        return
+    for ctx in contexts:
+        try:
+            problem = await _running_problem(fw, ctx)
+        except PancertError as exc:
+            problem = f"PAN-OS read running configuration: {exc}"
+        if problem:
+            fail_all([ctx], problem)
+            continue
+        await _deployed(ctx)
+        done(ctx, Status.CONVERGED, f"deployed {ctx.record.current_object}")
+
+
+def _sleep(settings: RunSettings) -> Callable[[float], Awaitable[None]]:
+    return settings.sleep or asyncio.sleep
+
+
+async def _running_problem(fw: PanosClient, ctx: Context) -> str | None:
+    name = ctx.rotation.object_name
+    location: Location = ctx.pair.location
+    running = {e.name: e for e in await fw.certificates(location, running=True)}
+    entry = running.get(name)
+    if entry is None or entry.certificate_pem is None or not entry.has_private_key:
+        return (
+            f"PAN-OS commit: the running configuration has no signed {name} after the "
+            "commit (another admin may have reverted the candidate); the next run retries"
+        )
+    bound = {(r.kind, r.name) for r in await fw.references_to(name, location, running=True)}
+    missing = [b for b in ctx.pair.profile.bindings if (b.kind, b.name) not in bound]
+    if missing:
+        names = ", ".join(f"{b.kind} {b.name}" for b in missing)
+        return f"PAN-OS commit: {names} does not use {name} in the running configuration"
+    return None
+
+
+async def _deployed(ctx: Context) -> None:
+    record, rotation = ctx.record, ctx.rotation
+    old_order = record.current_order_id
+    record.current_object = rotation.object_name
+    if rotation.object_name not in record.owned_objects:
+        record.owned_objects.append(rotation.object_name)
+    record.current_order_id, record.current_renew_id = rotation.order_id, rotation.renew_id
+    record.current_api = rotation.api
+    record.current_not_after = issued_not_after(ctx)
+    record.current_common_name = ctx.pair.profile.common_name
+    if rotation.reason == "forced-by-profile":
+        record.forced_hash = rotation.profile_hash
+    record.last_error = None
+    rotation.step = Step.DEPLOYED
+    rotation.last_error = None
+    ctx.save()
+    assert rotation.order_id is not None
+    ctx.journal.write_ids(
+        ctx.pair.profile.name, rotation.order_id, rotation.renew_id, api=rotation.api or "admin"
+    )
+    log.info(
+        "%s on %s: deployed %s (order %s)",
+        ctx.pair.profile.name,
+        ctx.pair.firewall.name,
+        rotation.object_name,
+        rotation.order_id,
+    )
+    if old_order is None or old_order == rotation.order_id or ctx.pair.ca.api is not ApiKind.ADMIN:
+        return
+    try:
+        if ctx.pair.profile.revoke_superseded:
+            await ctx.pair.ca.revoke(
+                old_order, f"superseded by order {rotation.order_id}", reason_code=4
+            )
+            log.info("%s: revoked superseded order %s", ctx.pair.profile.name, old_order)
+        else:
+            await ctx.pair.ca.mark_renewed(old_order, rotation.order_id)
+    except PancertError as exc:
+        log.warning(
+            "%s: SCM bookkeeping for superseded order %s failed: %s",
+            ctx.pair.profile.name,
+            old_order,
+            exc,
+        )

@@ -1,0 +1,221 @@
+"""ISSUED → IMPORTED: import onto the CSR entry, verify it, rebind, then prune.
+
+The candidate changes go in the order that keeps any commit safe (issue 5, "Doing" step 4):
+whoever commits the candidate at any moment gets a working configuration, because a
+reference is only ever moved to an entry that already holds a verified certificate and key,
+and an object is only deleted once nothing points at it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pancert.errors import PancertError
+from pancert.lifecycle.journal import Step
+from pancert.lifecycle.rotate import Context, StepFailed, superseded
+from pancert.panos import xpaths
+from pancert.panos.errors import StillReferencedError
+from pancert.panos.models import CertificateEntry, Reference, ReferenceForm, ReferenceKind
+
+log = logging.getLogger("pancert.lifecycle")
+
+_MANAGEMENT_KINDS = {ReferenceKind.MANAGEMENT}
+
+
+async def install(ctx: Context) -> list[str]:
+    """Returns the human-readable list of changes made (for the report)."""
+    rotation = ctx.rotation
+    location = ctx.pair.location
+    name = rotation.object_name
+    changes: list[str] = []
+    entry = ctx.inventory.get(name)
+    if rotation.step is Step.ISSUED or entry is None or entry.certificate_pem is None:
+        try:
+            await ctx.fw.import_certificate(name, location, rotation.chain_pem)
+        except PancertError as exc:
+            raise StepFailed("PAN-OS import certificate", str(exc)) from exc
+        changes.append(f"imported {name}")
+        log.info(
+            "%s on %s: imported the chain into %s",
+            ctx.pair.profile.name,
+            ctx.pair.firewall.name,
+            name,
+        )
+    entry = await _verify_entry(ctx, name)
+    ctx.inventory[name] = entry
+    changes += await _rebind(ctx)
+    changes += await _prune(ctx)
+    rotation.step = Step.IMPORTED
+    rotation.last_error = None
+    ctx.save()
+    return changes
+
+
+async def _verify_entry(ctx: Context, name: str) -> CertificateEntry:
+    """Re-read the entry: it must hold our key and the certificate we verified."""
+    try:
+        entries = await ctx.fw.certificates(ctx.pair.location)
+    except PancertError as exc:
+        raise StepFailed("PAN-OS read certificates", str(exc)) from exc
+    for entry in entries:
+        if entry.name == name:
+            break
+    else:
+        raise StepFailed("PAN-OS import certificate", f"{name} is missing after the import")
+    issued = ctx.rotation.chain_pem[0] if ctx.rotation.chain_pem else ""
+    if not entry.has_private_key or entry.certificate_pem is None:
+        raise StepFailed(
+            "PAN-OS import certificate",
+            f"{name} has no {'key' if not entry.has_private_key else 'certificate'}"
+            " after the import",
+        )
+    if entry.certificate_pem.strip().split("-----END CERTIFICATE-----")[0] not in issued:
+        raise StepFailed(
+            "PAN-OS import certificate",
+            f"{name} holds a different certificate than the one imported",
+        )
+    return entry
+
+
+def _bindings(ctx: Context) -> list[Reference]:
+    """The profile's own ``paloalto_bindings`` as references to (re)point."""
+    location = ctx.pair.location
+    found = []
+    for binding in ctx.pair.profile.bindings:
+        if binding.kind == "ssl_tls_service_profile":
+            xpath = xpaths.existing_entry(xpaths.ssl_tls_profiles(location), binding.name)
+            found.append(
+                Reference(
+                    ReferenceKind.SSL_TLS_SERVICE_PROFILE,
+                    binding.name,
+                    f"{xpath}/certificate",
+                    location,
+                )
+            )
+        else:
+            rule = xpaths.existing_entry(xpaths.decryption_rules(location), binding.name)
+            found.append(
+                Reference(
+                    ReferenceKind.DECRYPTION_RULE,
+                    binding.name,
+                    f"{rule}/type/ssl-inbound-inspection/certificates",
+                    location,
+                    form=ReferenceForm.MEMBER,
+                )
+            )
+    return found
+
+
+async def _rebind(ctx: Context) -> list[str]:
+    new = ctx.rotation.object_name
+    location = ctx.pair.location
+    changes: list[str] = []
+    first_write_checked = False
+    for old in superseded(ctx):
+        try:
+            references = await ctx.fw.references_to(old, location)
+        except PancertError as exc:
+            raise StepFailed("PAN-OS read references", str(exc)) from exc
+        for reference in references:
+            if reference.template is not None:
+                log.warning(
+                    "%s on %s: %s %s uses %s but is pushed by template %s; left for Panorama",
+                    ctx.pair.profile.name,
+                    ctx.pair.firewall.name,
+                    reference.kind,
+                    reference.name,
+                    old,
+                    reference.template,
+                )
+                continue
+            if reference.kind in _MANAGEMENT_KINDS and not ctx.pair.profile.allow_management:
+                log.warning(
+                    "%s on %s: the management interface uses %s; not rebound "
+                    "(paloalto_allow_management is false)",
+                    ctx.pair.profile.name,
+                    ctx.pair.firewall.name,
+                    old,
+                )
+                continue
+            await _repoint(ctx, reference, new)
+            changes.append(f"rebound {reference.kind} {reference.name}: {old} → {new}")
+            if not first_write_checked:
+                await _check_owner(ctx, reference.xpath)
+                first_write_checked = True
+    for binding in await _unbound(ctx, new):
+        await _repoint(ctx, binding, new)
+        changes.append(f"bound {binding.kind} {binding.name} → {new}")
+        if not first_write_checked:
+            await _check_owner(ctx, binding.xpath)
+            first_write_checked = True
+    for change in changes:
+        log.info("%s on %s: %s", ctx.pair.profile.name, ctx.pair.firewall.name, change)
+    return changes
+
+
+async def _unbound(ctx: Context, new: str) -> list[Reference]:
+    """Profile bindings not yet pointing at ``new``."""
+    if not ctx.pair.profile.bindings:
+        return []
+    try:
+        using_new = await ctx.fw.references_to(new, ctx.pair.location)
+    except PancertError as exc:
+        raise StepFailed("PAN-OS read references", str(exc)) from exc
+    done = {(r.kind, r.name) for r in using_new}
+    return [b for b in _bindings(ctx) if (b.kind, b.name) not in done]
+
+
+async def _repoint(ctx: Context, reference: Reference, new: str) -> None:
+    try:
+        await ctx.fw.rebind(reference, new)
+    except PancertError as exc:
+        raise StepFailed(f"PAN-OS rebind {reference.kind} {reference.name}", str(exc)) from exc
+
+
+async def _check_owner(ctx: Context, xpath: str) -> None:
+    user = ctx.pair.firewall.commit_user
+    if user is None:
+        return
+    try:
+        await ctx.fw.check_owner(xpath, user)
+    except PancertError as exc:
+        raise StepFailed("PAN-OS ownership check", str(exc)) from exc
+
+
+async def _prune(ctx: Context) -> list[str]:
+    """Delete superseded objects nothing uses any more; keep (and report) the others."""
+    changes: list[str] = []
+    location = ctx.pair.location
+    record = ctx.record
+    for old in superseded(ctx):
+        if old not in ctx.inventory:
+            record.kept_superseded.pop(old, None)
+            _forget(ctx, old)
+            continue
+        try:
+            await ctx.fw.delete_certificate(old, location)
+        except StillReferencedError as exc:
+            record.kept_superseded[old] = list(exc.paths) or list(exc.messages)
+            log.warning(
+                "%s on %s: kept superseded %s, still used by %s",
+                ctx.pair.profile.name,
+                ctx.pair.firewall.name,
+                old,
+                ", ".join(record.kept_superseded[old]),
+            )
+            continue
+        except PancertError as exc:
+            raise StepFailed("PAN-OS delete certificate", str(exc)) from exc
+        ctx.inventory.pop(old, None)
+        record.kept_superseded.pop(old, None)
+        _forget(ctx, old)
+        changes.append(f"deleted {old}")
+        log.info(
+            "%s on %s: deleted superseded %s", ctx.pair.profile.name, ctx.pair.firewall.name, old
+        )
+    return changes
+
+
+def _forget(ctx: Context, name: str) -> None:
+    if name in ctx.record.owned_objects:
+        ctx.record.owned_objects.remove(name)

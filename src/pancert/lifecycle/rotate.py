@@ -1,0 +1,332 @@
+"""The steps of one rotation, each owning one journal transition (ARCHITECTURE.md §3).
+
+``prepare_csr``  (none|CSR_INTENT|CSR_ON_DEVICE) → ORDER_INTENT   key + CSR on the firewall
+``order``        ORDER_INTENT → ORDERED                          the one non-idempotent call
+``collect``      ORDERED → ISSUED (or still ORDERED: pending)     verified before recording
+``install``      ISSUED|IMPORTED → IMPORTED                       import, rebind, prune
+
+Each step saves the record **before** the side effect that the new state announces, so a
+crash anywhere resumes from the journal instead of repeating what already happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from pancert.errors import PancertError, ScmError
+from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
+from pancert.lifecycle.naming import new_request_id, object_name
+from pancert.lifecycle.pair import Pair, RunSettings, collect_delays
+from pancert.lifecycle.verify import verify_issued
+from pancert.panos.client import PanosClient
+from pancert.panos.models import CertificateEntry, CsrRequest, KeyAlgorithm
+from pancert.scm.errors import ScmOutcomeUnknown
+from pancert.scm.models import EnrollRequest, IssuedChain, LookupOutcome
+
+log = logging.getLogger("pancert.lifecycle")
+
+
+class StepFailed(PancertError):
+    """A step could not complete; ``call`` names the external call that failed."""
+
+    def __init__(self, call: str, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(f"{call}: {message}")
+        self.call = call
+        self.exit_code = exit_code
+
+
+class NeedsPerson(StepFailed):
+    """pancert must not guess (e.g. whether an order reached SCM); a person decides."""
+
+
+@dataclass
+class Context:
+    pair: Pair
+    record: PairRecord
+    journal: Journal
+    fw: PanosClient
+    settings: RunSettings
+    inventory: dict[str, CertificateEntry]
+    resumed_order: bool = False
+    """The rotation was already at ORDER_INTENT when this run began: the order may exist."""
+
+    def save(self) -> None:
+        self.journal.save(self.record, self.settings.clock())
+
+    @property
+    def rotation(self) -> Rotation:
+        assert self.record.rotation is not None, "a rotation step runs only while in flight"
+        return self.record.rotation
+
+    async def sleep(self, seconds: float) -> None:
+        await (self.settings.sleep or asyncio.sleep)(seconds)
+
+
+def start_rotation(ctx: Context, reason: str) -> Rotation:
+    """Record CSR_INTENT for a new rotation. The first object takes the profile's own name
+    (as the Sectigo agent does) unless an object of that name already exists."""
+    profile = ctx.pair.profile.name
+    request_id = new_request_id()
+    first = profile not in ctx.inventory and ctx.record.current_object is None
+    name = object_name(profile, request_id, first=first)
+    replaces = ctx.record.current_object
+    if replaces is None and profile in ctx.inventory:
+        replaces = profile
+    ctx.record.rotation = Rotation(
+        step=Step.CSR_INTENT,
+        object_name=name,
+        request_id=request_id,
+        reason=reason,
+        started_at=ctx.settings.clock(),
+        profile_hash=ctx.pair.wanted.content_hash,
+        replaces=replaces,
+    )
+    ctx.save()
+    log.info(
+        "%s on %s: rotation started (%s), new object %s",
+        profile,
+        ctx.pair.firewall.name,
+        reason,
+        name,
+    )
+    return ctx.record.rotation
+
+
+def abandon(ctx: Context, why: str) -> None:
+    rotation = ctx.rotation
+    ctx.record.abandoned.append(
+        AbandonedOrder(
+            order_id=rotation.order_id,
+            request_id=rotation.request_id,
+            object_name=rotation.object_name,
+            at=ctx.settings.clock(),
+            why=why,
+        )
+    )
+    log.warning(
+        "%s on %s: order %s abandoned: %s",
+        ctx.pair.profile.name,
+        ctx.pair.firewall.name,
+        rotation.order_id,
+        why,
+    )
+    reason = rotation.reason
+    ctx.record.rotation = None
+    start_rotation(ctx, reason)
+
+
+def _csr_request(ctx: Context, name: str) -> CsrRequest:
+    profile = ctx.pair.profile
+    dns = tuple(n for n in profile.sans if not _is_ip(n))
+    ips = tuple(n for n in profile.sans if _is_ip(n))
+    return CsrRequest(
+        name=name,
+        common_name=profile.common_name,
+        algorithm=KeyAlgorithm.RSA if profile.key_type == "RSA" else KeyAlgorithm.EC,
+        key_size=profile.key_size,
+        dns_names=dns,
+        ip_addresses=ips,
+        country=profile.country,
+        state=profile.state,
+        locality=profile.locality,
+        organization=profile.organization,
+        organizational_units=(profile.organization_unit,) if profile.organization_unit else (),
+        email=profile.email,
+    )
+
+
+def _is_ip(name: str) -> bool:
+    return all(part.isdigit() for part in name.split(".")) or ":" in name
+
+
+async def prepare_csr(ctx: Context) -> None:
+    """Bring the rotation to ORDER_INTENT: a pending entry with our key exists on the firewall
+    and its CSR is recorded. A CSR is reused until ordered; a profile change discards it."""
+    rotation = ctx.rotation
+    location = ctx.pair.location
+    if rotation.step in (Step.CSR_ON_DEVICE, Step.ORDER_INTENT) and rotation.order_id is None:
+        if (
+            rotation.profile_hash != ctx.pair.wanted.content_hash
+            and rotation.step is Step.CSR_ON_DEVICE
+        ):
+            await _discard_pending(ctx, "the profile changed before the CSR was ordered")
+            rotation = ctx.rotation
+        elif rotation.object_name not in ctx.inventory:
+            rotation.step, rotation.csr_pem = Step.CSR_INTENT, None
+            ctx.save()
+    if rotation.step is Step.CSR_INTENT:
+        entry = ctx.inventory.get(rotation.object_name)
+        if entry is None:
+            try:
+                await ctx.fw.generate_csr(_csr_request(ctx, rotation.object_name), location)
+            except PancertError as exc:
+                raise StepFailed("PAN-OS generate certificate", str(exc)) from exc
+        try:
+            rotation.csr_pem = await ctx.fw.export_csr(rotation.object_name, location)
+        except PancertError as exc:
+            raise StepFailed("PAN-OS export CSR", str(exc)) from exc
+        rotation.step = Step.CSR_ON_DEVICE
+        ctx.save()
+    if rotation.step is Step.CSR_ON_DEVICE:
+        rotation.step = Step.ORDER_INTENT
+        ctx.save()
+
+
+async def _discard_pending(ctx: Context, why: str) -> None:
+    rotation = ctx.rotation
+    if rotation.object_name in ctx.inventory:
+        try:
+            await ctx.fw.delete_certificate(rotation.object_name, ctx.pair.location)
+        except PancertError as exc:
+            raise StepFailed("PAN-OS delete certificate", str(exc)) from exc
+        ctx.inventory.pop(rotation.object_name, None)
+    log.info(
+        "%s on %s: unordered CSR %s discarded: %s",
+        ctx.pair.profile.name,
+        ctx.pair.firewall.name,
+        rotation.object_name,
+        why,
+    )
+    reason = rotation.reason
+    ctx.record.rotation = None
+    start_rotation(ctx, reason)
+    await prepare_csr(ctx)
+
+
+async def order(ctx: Context, *, resumed: bool) -> None:
+    """ORDER_INTENT → ORDERED. A resumed ORDER_INTENT may have reached SCM before the crash:
+    look it up first, and where the API cannot, stop for a person instead of ordering twice."""
+    rotation = ctx.rotation
+    profile = ctx.pair.profile
+    if resumed:
+        try:
+            lookup = await ctx.pair.ca.find_order(
+                rotation.request_id, profile.common_name, rotation.started_at
+            )
+        except ScmError as exc:
+            raise StepFailed("SCM find order", str(exc)) from exc
+        if lookup.outcome is LookupOutcome.FOUND:
+            assert lookup.order_id is not None
+            _record_order(ctx, lookup.order_id, None)
+            return
+        if lookup.outcome is LookupOutcome.UNSUPPORTED:
+            raise NeedsPerson(
+                "SCM find order",
+                f"an earlier run may have ordered request {rotation.request_id} but this API "
+                f"cannot look it up; check SCM for request {rotation.request_id}, then run "
+                f"`pancert resolve -p {profile.name} --firewall {ctx.pair.firewall.name} "
+                "--ssl-id N` (or `--none` if no order exists)",
+            )
+    assert rotation.csr_pem is not None
+    request = EnrollRequest(
+        csr_pem=rotation.csr_pem,
+        common_name=profile.common_name,
+        dns_names=tuple(n for n in profile.sans if not _is_ip(n)),
+        request_id=rotation.request_id,
+        cert_type=profile.cert_type,
+        term_days=profile.term_days,
+        org_id=profile.org_id,
+        comments=profile.comments,
+        external_requester=profile.external_requester,
+        custom_fields=dict(profile.custom_fields),
+        num_servers=profile.num_servers,
+        server_type=profile.server_type,
+    )
+    try:
+        ref = await ctx.pair.ca.enroll(request)
+    except ScmOutcomeUnknown as exc:
+        raise StepFailed(
+            "SCM enroll", f"{exc}; the next run looks the order up before ordering again"
+        ) from exc
+    except ScmError as exc:
+        rotation.last_error = str(exc)
+        ctx.save()
+        raise StepFailed("SCM enroll", str(exc)) from exc
+    _record_order(ctx, ref.order_id, ref.renew_id, api=str(ref.api))
+
+
+def _record_order(
+    ctx: Context, order_id: int, renew_id: str | None, api: str | None = None
+) -> None:
+    rotation = ctx.rotation
+    rotation.order_id, rotation.renew_id = order_id, renew_id
+    rotation.api = api or str(ctx.pair.ca.api)
+    rotation.step = Step.ORDERED
+    rotation.ordered_at = ctx.settings.clock()
+    ctx.save()  # non-negotiable 2: the order id is durable before anything else happens
+    log.info(
+        "%s on %s: ordered, order id %s, request id %s",
+        ctx.pair.profile.name,
+        ctx.pair.firewall.name,
+        order_id,
+        rotation.request_id,
+    )
+
+
+async def collect(ctx: Context, *, first_wait: bool) -> bool:
+    """ORDERED → ISSUED when SCM has issued and the chain verifies; False while pending."""
+    rotation = ctx.rotation
+    assert rotation.order_id is not None
+    settings = ctx.settings
+    delays = collect_delays(
+        settings.sleep_download if first_wait else 0.0, settings.collect_timeout
+    )
+    result = None
+    for delay in delays:
+        if delay:
+            await ctx.sleep(delay)
+        try:
+            result = await ctx.pair.ca.collect(rotation.order_id)
+        except ScmError as exc:
+            raise StepFailed("SCM collect", str(exc)) from exc
+        if isinstance(result, IssuedChain):
+            break
+    if not isinstance(result, IssuedChain):
+        if rotation.pending_since is None:
+            rotation.pending_since = settings.clock()
+            ctx.save()
+        return False
+    assert rotation.csr_pem is not None
+    profile = ctx.pair.profile
+    try:
+        chain = verify_issued(
+            result.certificates_pem,
+            csr_pem=rotation.csr_pem,
+            common_name=profile.common_name,
+            dns_names=tuple(n for n in profile.sans if not _is_ip(n)),
+            anchors=settings.anchors,
+            now=settings.clock(),
+        )
+    except PancertError as exc:
+        rotation.last_error = str(exc)
+        ctx.save()
+        raise StepFailed(f"verify order {rotation.order_id}", str(exc)) from exc
+    rotation.chain_pem = [chain.import_pem()]
+    rotation.step = Step.ISSUED
+    rotation.last_error = None
+    ctx.save()
+    log.info(
+        "%s on %s: issued, serial %s, not after %s",
+        profile.name,
+        ctx.pair.firewall.name,
+        chain.serial_hex,
+        f"{chain.not_after:%Y-%m-%d %H:%M}",
+    )
+    return True
+
+
+def superseded(ctx: Context) -> list[str]:
+    """Objects this rotation replaces that pancert may rebind away from and delete: those in
+    its journal, and the one named exactly like the profile (the Sectigo agent's)."""
+    new = ctx.rotation.object_name
+    profile = ctx.pair.profile.name
+    names = list(
+        dict.fromkeys(
+            n
+            for n in [ctx.rotation.replaces, *ctx.record.owned_objects, *ctx.record.kept_superseded]
+            if n and n != new
+        )
+    )
+    return [n for n in names if n in ctx.record.owned_objects or n == profile]
