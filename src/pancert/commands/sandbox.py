@@ -1,0 +1,81 @@
+"""``pancert sandbox --dir DIR [--firewalls N]``: the emulated SCM and firewalls, until
+interrupted, with a ready-to-use configuration in DIR (issue 3 and 4)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from pancert import status_codes
+
+NAME = "sandbox"
+HELP = "run the built-in sandbox (emulated SCM + firewalls) and write a configuration for it"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder for the configuration, CA and sandbox.json",
+    )
+    parser.add_argument(
+        "--firewalls",
+        type=int,
+        default=2,
+        metavar="N",
+        help="number of emulated firewalls (default 2)",
+    )
+
+
+def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
+    scm = data["scm"]
+    assert isinstance(scm, dict)
+    firewalls = data["firewalls"]
+    assert isinstance(firewalls, list)
+    lines = [
+        f"pancert sandbox running; configuration: {config}",
+        f"  CA bundle to trust:   {data['ca_bundle']}",
+        f"  SCM REST Enrollment:  {scm['enroll_url']} (client {scm['enroll_client_id']})",
+        f"  SCM Admin API:        {scm['url']} (login {scm['login']}, "
+        f"customerUri {scm['customer_uri']}, org {scm['org_id']})",
+        f"  OAuth token endpoint: {scm['auth_url']}",
+        f"  validated domains:    {', '.join(scm['validated_domains'])}",
+    ]
+    lines += [f"  firewall {fw['name']}: {fw['url']} (admin {fw['username']})" for fw in firewalls]
+    lines += [
+        f"  secrets (sandbox-only) are in {config.parent / 'sandbox.json'}",
+        f"try: pancert --config {config} enroll -p web.yaml",
+        "stop with Ctrl-C",
+    ]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from pancert.errors import UsageError
+    from pancert.sandbox.world import SandboxWorld
+
+    if args.firewalls < 1:
+        raise UsageError("--firewalls: at least 1")
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with SandboxWorld(args.dir, firewalls=args.firewalls) as world:
+            config = world.write_configuration()
+            for line in describe_in_words(world.describe(), config):
+                print(line, flush=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("pancert sandbox stopped")
+    return status_codes.CONVERGED

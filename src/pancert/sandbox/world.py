@@ -1,0 +1,235 @@
+"""A whole sandbox — SCM, firewalls, CA — and a ready-to-use pancert configuration for it.
+
+Used by ``pancert sandbox`` (until interrupted), ``pancert demo``, the end-to-end tests and
+the benchmark. Servers run in background threads of the calling process; the agent reaches
+them only over HTTPS, exactly as it would reach real ones.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from pancert.sandbox.ca import SandboxCA
+from pancert.sandbox.firewall import FirewallFleet, FirewallSettings
+from pancert.sandbox.scm import ADMIN_PATH, TOKEN_PATH, ScmSandbox, ScmSandboxSettings
+from pancert.sandbox.server import LoopbackServer
+
+ENROLL_LABEL = "SCMDV"
+ADMIN_LABEL = "SCMADMIN"
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """A certificate profile to write, in the Sectigo agent's keys."""
+
+    name: str
+    common_name: str
+    firewalls: tuple[str, ...] = ("fw_sandbox1",)
+    sans: tuple[str, ...] = ()
+    key_type: str = "RSA"
+    key_size: int = 2048
+    credential: str = ENROLL_LABEL
+    cert_type: str = "DV"
+    location: str = "vsys1"
+    bindings: tuple[tuple[str, str], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_yaml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "paloalto_fw_profile": list(self.firewalls)
+            if len(self.firewalls) > 1
+            else self.firewalls[0],
+            "scm_credential_detail": self.credential,
+            "sectigo_ssl_cert_type": self.cert_type,
+            "sectigo_ssl_cert_comments": "pancert sandbox",
+            "sectigo_csr_domain": self.common_name,
+            "sectigo_csr_country": "GB",
+            "sectigo_csr_organization": "Example Org",
+            "sectigo_csr_key_type": self.key_type,
+            "sectigo_csr_key_size": self.key_size,
+            "sectigo_force_renewal": False,
+            "sectigo_expiry_window": 30,
+            "sectigo_auto_renew": True,
+            "paloalto_location": self.location,
+        }
+        if self.sans:
+            data["sectigo_ssl_cert_subject_alt_names"] = ",".join(self.sans)
+        if self.bindings:
+            data["paloalto_bindings"] = [{kind: name} for kind, name in self.bindings]
+        data.update(self.extra)
+        return data
+
+
+DEMO_PROFILES = (
+    ProfileSpec(
+        name="web",
+        common_name="www.example.com",
+        sans=("api.example.com",),
+        bindings=(("ssl_tls_service_profile", "web-tls"), ("decryption_rule", "inbound-web")),
+    ),
+    ProfileSpec(
+        name="shop",
+        common_name="shop.example.org",
+        firewalls=("fw_sandbox1", "fw_sandbox2"),
+        key_type="EC",
+        key_size=256,
+        credential=ADMIN_LABEL,
+        location="shared",
+    ),
+)
+
+
+def _dump(path: Path, data: dict[str, Any]) -> Path:
+    yaml = YAML()
+    yaml.default_flow_style = False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    return path
+
+
+class SandboxWorld:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        firewalls: int = 2,
+        scm_settings: ScmSandboxSettings | None = None,
+        firewall_settings: FirewallSettings | None = None,
+    ) -> None:
+        self.folder = folder.resolve()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ca = SandboxCA.load_or_create(self.folder / "ca")
+        self.ca_bundle = self.ca.write_bundle(self.folder / "sandbox-ca.pem")
+        self.scm = ScmSandbox(self.ca, settings=scm_settings)
+        self.fleet = FirewallFleet(self.ca, firewalls, settings=firewall_settings)
+        self.scm_server = LoopbackServer(self.scm.app, self.ca)
+        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls)
+        self.fleet.bind(self.fw_server.ports)
+
+    def start(self) -> SandboxWorld:
+        self.scm_server.start()
+        try:
+            self.fw_server.start()
+        except BaseException:
+            self.scm_server.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.fw_server.stop()
+        self.scm_server.stop()
+
+    def __enter__(self) -> SandboxWorld:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def scm_url(self) -> str:
+        """The host both SCM APIs and the token endpoint share."""
+        return self.scm_server.url
+
+    @property
+    def enroll_url(self) -> str:
+        return self.scm_server.url
+
+    @property
+    def admin_url(self) -> str:
+        return self.scm_server.url + ADMIN_PATH
+
+    @property
+    def auth_url(self) -> str:
+        return self.scm_server.url + TOKEN_PATH
+
+    def describe(self) -> dict[str, Any]:
+        """The machine-readable ``sandbox.json`` (issue 3)."""
+        creds = self.scm.credentials
+        return {
+            "ca_bundle": str(self.ca_bundle),
+            "scm": {
+                "url": self.admin_url,
+                "auth_url": self.auth_url,
+                "client_id": creds.client_id,
+                "client_secret": creds.client_secret,
+                "login": creds.login,
+                "password": creds.password,
+                "customer_uri": creds.customer_uri,
+                "org_id": creds.org_id,
+                "validated_domains": list(creds.validated_domains),
+                "enroll_url": self.enroll_url,
+                "enroll_client_id": creds.enroll_client_id,
+                "enroll_client_secret": creds.enroll_client_secret,
+            },
+            "firewalls": [
+                {k: fw[k] for k in ("name", "url", "username", "password", "api_key")}
+                for fw in self.fleet.describe()
+            ],
+        }
+
+    def write_configuration(
+        self, profiles: tuple[ProfileSpec, ...] = DEMO_PROFILES, **config_overrides: Any
+    ) -> Path:
+        """Write config.yaml, profiles, credentials and firewall profiles; return config.yaml."""
+        creds = self.scm.credentials
+        profile_dir = self.folder / "profiles"
+        config: dict[str, Any] = {
+            "sectigo_log_file": "pancert.log",
+            "sectigo_log_path": "logs",
+            "cert_profile_path": "profiles",
+            "sectigo_scm_url": self.enroll_url,
+            "sectigo_auth_url": self.auth_url,
+            "sectigo_ca_bundle": "sandbox-ca.pem",
+            "sectigo_log_level": "INFO",
+            "sectigo_log_size_mb": 1,
+            "sectigo_logger_count": 10,
+            "sectigo_sleep_download": 1,
+            "sectigo_encrypt_credentials": False,
+            "pancert_state_path": "state",
+        }
+        config.update(config_overrides)
+        _dump(
+            profile_dir / "sectigo_credentials.yaml",
+            {
+                ENROLL_LABEL: {
+                    "sectigo_cm_user_id": creds.enroll_client_id,
+                    "sectigo_cm_user_secret": creds.enroll_client_secret,
+                },
+                ADMIN_LABEL: {
+                    "sectigo_cm_login": creds.login,
+                    "sectigo_cm_password": creds.password,
+                    "sectigo_cm_customer_uri": creds.customer_uri,
+                    "sectigo_cm_org_id": creds.org_id,
+                    # the sandbox tenant, like real ones, offers several types per level
+                    "sectigo_cert_type_map": {"DV": 7001, "OV": 7011, "EV": 7021},
+                },
+            },
+        )
+        for index, firewall in enumerate(self.fleet.firewalls, start=1):
+            _dump(
+                profile_dir / f"fw_sandbox{index}.yaml",
+                {
+                    "paloalto_url": f"https://localhost:{firewall.port}",
+                    "paloalto_api_key": firewall.api_key,
+                    "paloalto_commit_description": "pancert sandbox",
+                    "paloalto_commit_user": firewall.username,
+                    "paloalto_ca_bundle": str(self.ca_bundle),
+                },
+            )
+        for spec in profiles:
+            _dump(profile_dir / f"{spec.name}.yaml", spec.as_yaml())
+        (self.folder / "sandbox.json").write_text(json.dumps(self.describe(), indent=2) + "\n")
+        (self.folder / "sandbox.json").chmod(0o600)
+        return _dump(self.folder / "config.yaml", config)
