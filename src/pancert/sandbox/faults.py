@@ -155,7 +155,7 @@ class FaultInjector:
             return await self._misbehave(rule, response, error_response)
         return await self._misbehave(rule, None, error_response, handler)
 
-    async def _misbehave(  # noqa: PLR0911 - one return per fault kind reads best
+    async def _misbehave(
         self,
         rule: FaultRule,
         response: Response | None,
