@@ -169,8 +169,12 @@ class FirewallFleet:
             try:
                 if kind in _MUTATING and fw.settings.serialize_mutations:
                     async with fw.mutations():
-                        return _http(await self._call(fw, kind, params, request, upload))
-                return _http(await self._call(fw, kind, params, request, upload))
+                        reply = await self._call(fw, kind, params, request, upload)
+                else:
+                    reply = await self._call(fw, kind, params, request, upload)
+                if kind in _MUTATING and kind != "commit" and reply.status == 200:
+                    fw.after_write()
+                return _http(reply)
             except ApiError as exc:
                 return _http(error(exc.code, *exc.lines, http_status=exc.http_status))
 

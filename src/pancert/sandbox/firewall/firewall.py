@@ -80,6 +80,7 @@ class Firewall(Seeding):
         self.jobs: dict[int, Job] = {}
         self.commits: list[CommitRecord] = []
         self.refused_key_exports = 0
+        self.binding_violations: list[str] = []
         self.key_store = KeyStore()
         self.recorder = Recorder()
         self.faults = FaultInjector()
@@ -242,6 +243,13 @@ class Firewall(Seeding):
     def revert_candidate(self) -> None:
         self.candidate = copy.deepcopy(self.running)
         self.changes.clear()
+
+    def after_write(self) -> None:
+        """Another admin commits right after each write, when the switch says so."""
+        if not self.settings.commit_by_other_after_writes:
+            return
+        self.commit_by_other()
+        self.binding_violations.extend(tree.binding_problems(self.running, time.time()))
 
     def commit_by_other(self, admin: str = "admin2") -> None:
         self.running = copy.deepcopy(self.candidate)

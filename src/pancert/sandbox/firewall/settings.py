@@ -86,6 +86,10 @@ class FirewallSettings:
     refuse_ecdsa_521: bool = True
     """``ecdsa-nbits 521`` is refused, as the Sectigo agent's supported key types suggest."""
     max_name_length: int = 63
+    commit_by_other_after_writes: bool = False
+    """After every successful write, another admin commits the whole candidate, and what
+    would break is recorded in ``Firewall.binding_violations`` (issue 5: "another admin
+    committing the candidate between every two steps")."""
 
     @classmethod
     def fast(cls) -> FirewallSettings:

@@ -225,3 +225,44 @@ def _certificate_visible(node: etree._Element, name: str) -> bool:
 def _parent_tag(node: etree._Element) -> str | None:
     parent = node.getparent()
     return None if parent is None else str(parent.tag)
+
+
+_KEYED_USES = (
+    "//ssl-tls-service-profile/entry/certificate",
+    "//rulebase/decryption/rules/entry/type/ssl-inbound-inspection/certificates/member",
+    "//rulebase/decryption/rules/entry/type/ssl-inbound-inspection[not(*)]",
+    "//local-certificate/name",
+)
+"""Uses that need the certificate's private key on the box (a server or IKE identity)."""
+
+
+def binding_problems(root: etree._Element, now: float) -> list[str]:
+    """Every use of a certificate that would not work if this configuration were running:
+    the entry is missing, has no key, holds only a CSR, or is expired (issue 8's invariant
+    "every binding references an entry with a key and a valid certificate")."""
+    problems: list[str] = []
+    for query in _KEYED_USES:
+        found = root.xpath(query)
+        assert isinstance(found, list)
+        for use in found:
+            if not isinstance(use, etree._Element):
+                continue
+            name = (use.text or "").strip()
+            if not name:
+                continue
+            where = path_of(use)
+            matches = root.xpath("//certificate/entry[@name=$n]", n=name)
+            assert isinstance(matches, list)
+            entries = [e for e in matches if isinstance(e, etree._Element)]
+            if not entries:
+                problems.append(f"{where} names {name}, which does not exist")
+                continue
+            entry = entries[0]
+            if entry.find("private-key") is None:
+                problems.append(f"{where} names {name}, which has no private key")
+            if entry.find("public-key") is None:
+                problems.append(f"{where} names {name}, which holds no signed certificate")
+            expiry = entry.findtext("expiry-epoch")
+            if expiry is not None and expiry.strip().isdigit() and int(expiry) <= now:
+                problems.append(f"{where} names {name}, which has expired")
+    return problems
