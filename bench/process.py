@@ -1,0 +1,141 @@
+"""Child processes: the sandbox fleet (driven over a pipe) and measured runs of the agent.
+
+A measured child is reaped with ``os.wait4``, which returns that one child's own resource
+usage: user + system CPU and its peak resident set (``ru_maxrss``, KiB on Linux). Unlike
+``RUSAGE_CHILDREN`` it is not polluted by earlier children or by the fleet process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Measured:
+    code: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    output: Path
+
+
+def measure(command: list[str], output: Path, env: dict[str, str] | None = None) -> Measured:
+    """Run ``command`` to completion with stdout+stderr in ``output``; wall, CPU, peak RSS."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w") as sink:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(
+        code=child.returncode,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        output=output,
+    )
+
+
+def agent_env() -> dict[str, str]:
+    env = dict(os.environ, PANCERT_ACCEPT_EULA="yes")
+    env.pop("sectigo_pycert_config", None)
+    return env
+
+
+def agent_command(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pancert", "--config", str(config), *args]
+
+
+class Fleet:
+    """``python -m bench.fleet`` as a context manager; ``counts()`` asks for its counters."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        preset: str,
+        time_scale: float,
+        firewalls: int,
+        per_firewall: int,
+        rotations: int = 2,
+        extra_keys: int = 0,
+    ) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "bench.fleet",
+            "--dir",
+            str(folder),
+            "--preset",
+            preset,
+            "--time-scale",
+            repr(time_scale),
+            "--firewalls",
+            str(firewalls),
+            "--certs-per-firewall",
+            str(per_firewall),
+            "--rotations",
+            str(rotations),
+            "--extra-keys",
+            str(extra_keys),
+        ]
+        self.folder = folder
+        self._child: subprocess.Popen[str] | None = None
+        self.config = Path()
+
+    def __enter__(self) -> Fleet:
+        self._child = subprocess.Popen(
+            self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        ready = self._read()
+        if not ready.get("ready"):
+            raise RuntimeError(f"the sandbox fleet did not start: {ready}")
+        self.config = Path(ready["config"])
+        return self
+
+    def _read(self) -> dict[str, Any]:
+        assert self._child is not None
+        assert self._child.stdout is not None
+        line = self._child.stdout.readline()
+        if not line:
+            code = self._child.wait()
+            raise RuntimeError(f"the sandbox fleet exited with code {code}")
+        data = json.loads(line)
+        assert isinstance(data, dict)
+        return data
+
+    def _send(self, command: str) -> None:
+        assert self._child is not None
+        assert self._child.stdin is not None
+        self._child.stdin.write(command + "\n")
+        self._child.stdin.flush()
+
+    def counts(self) -> dict[str, Any]:
+        self._send("counts")
+        return self._read()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._child is None:
+            return
+        try:
+            self._send("quit")
+            self._child.wait(30)
+        except (OSError, subprocess.TimeoutExpired):
+            self._child.kill()
+            self._child.wait()
