@@ -1,0 +1,156 @@
+"""The invariants every reliability case ends with (issue 8, "Invariants after every case").
+
+Each check returns the violations it found as readable strings (empty = holds), so a case
+can report all of them at once and the suite can count them for its summary line.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+from pancert.lifecycle.journal import Journal, JournalError, PairRecord, Step, parse_ids
+from pancert.lifecycle.naming import is_rotation_of
+from pancert.sandbox.firewall import tree
+from pancert.scm.common import request_id_in
+
+from .harness import Case, Result
+
+PROFILE_FOLDER = "profiles"
+
+
+def journal_records(state: Path) -> tuple[list[PairRecord], list[str]]:
+    """Every journal record, and a violation for any that does not parse (never torn)."""
+    problems: list[str] = []
+    records: list[PairRecord] = []
+    journal = Journal(state)
+    for path in sorted(journal.folder.glob("*@*.json")) if journal.folder.is_dir() else []:
+        profile, _, firewall = path.stem.partition("@")
+        try:
+            record = journal.load(profile, firewall)
+        except JournalError as exc:
+            problems.append(f"journal corrupt: {exc}")
+            continue
+        if record is not None:
+            records.append(record)
+    for ids in sorted(state.glob("*.ids")):
+        if parse_ids(ids.read_text().strip()) is None:
+            problems.append(f"{ids}: .ids file does not parse")
+    return records, problems
+
+
+def _journal_orders(records: list[PairRecord]) -> set[int]:
+    ids: set[int] = set()
+    for r in records:
+        ids.update(i for i in (r.current_order_id,) if i is not None)
+        if r.rotation is not None and r.rotation.order_id is not None:
+            ids.add(r.rotation.order_id)
+        ids.update(a.order_id for a in r.abandoned if a.order_id is not None)
+    return ids
+
+
+def order_problems(case: Case) -> list[str]:
+    """One SCM order per rotation (no request id ordered twice) and no lost sslId: every
+    order SCM holds is in a journal now or was after an earlier run — or its request id is
+    the in-flight ORDER_INTENT that the next run looks up."""
+    records, problems = journal_records(case.state)
+    known = _journal_orders(records)
+    case.seen_orders |= known
+    intents = {
+        r.rotation.request_id
+        for r in records
+        if r.rotation is not None and r.rotation.step is Step.ORDER_INTENT
+    }
+    orders = case.world.scm.orders()
+    by_request = Counter(request_id_in(o.comments) for o in orders)
+    for request_id, count in by_request.items():
+        if count > 1:
+            problems.append(f"request {request_id} was ordered {count} times")
+    for o in orders:
+        if o.id not in case.seen_orders and request_id_in(o.comments) not in intents:
+            problems.append(f"order {o.id} ({o.common_name}) is in no journal: sslId lost")
+    return problems
+
+
+def binding_problems(case: Case) -> list[str]:
+    """Another admin commits the whole candidate; every use of a certificate must then name
+    an entry with a key and a valid certificate (make-before-break at any instant)."""
+    problems: list[str] = []
+    for firewall in case.firewalls:
+        firewall.settle()
+        if any(not job.finished for job in firewall.jobs.values()):
+            time.sleep(firewall.settings.commit_duration_s)
+            firewall.settle()
+        firewall.commit_by_other()
+        found = tree.binding_problems(firewall.running, time.time())
+        problems += [f"{firewall.name}: {p}" for p in found]
+    return problems
+
+
+def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[str]:
+    """After the final run: every pair DEPLOYED, its current object on the firewall with a key
+    and certificate, and no other pancert object unless it is still referenced (and kept)."""
+    records, problems = journal_records(case.state)
+    by_pair = {(r.profile, r.firewall): r for r in records}
+    fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    for profile, fw_name in pairs:
+        record = by_pair.get((profile, fw_name))
+        if record is None or record.current_object is None:
+            problems.append(f"{profile}@{fw_name}: never deployed")
+            continue
+        if record.rotation is not None and record.rotation.step is not Step.DEPLOYED:
+            problems.append(f"{profile}@{fw_name}: still in flight at {record.rotation.step}")
+        firewall = fw_by_profile[fw_name]
+        names = [str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")]
+        ours = {n for n in names if is_rotation_of(n, profile)}
+        allowed = {record.current_object, *record.kept_superseded}
+        if record.current_object not in ours:
+            problems.append(f"{profile}@{fw_name}: {record.current_object} missing on device")
+        for stray in sorted(ours - allowed):
+            problems.append(f"{profile}@{fw_name}: stray object {stray} left on the firewall")
+        for kept in record.kept_superseded:
+            if not tree.referrers(firewall.candidate, kept):
+                problems.append(f"{profile}@{fw_name}: kept {kept} though nothing uses it")
+    return problems
+
+
+CALL_WORDS: dict[str, str] = {
+    "token": r"SCM|token|OAuth|auth",
+    "types": r"SCM|type",
+    "enroll": r"SCM enroll|enroll",
+    "collect": r"SCM collect|collect",
+    "list": r"SCM find order|find order|list",
+    "details": r"SCM|details",
+    "revoke": r"revoke|SCM",
+    "ha_state": r"high-availability|HA",
+    "config_get": r"PAN-OS",
+    "config_show": r"PAN-OS",
+    "generate": r"generate",
+    "export": r"export",
+    "import": r"import",
+    "config_set": r"PAN-OS|bind",
+    "config_edit": r"PAN-OS|bind",
+    "config_delete": r"PAN-OS|delete",
+    "commit": r"commit",
+    "show_jobs": r"commit|job",
+}
+
+
+def message_problems(result: Result, kind: str) -> list[str]:
+    """A failed run names the call that failed, and never shows a traceback."""
+    problems: list[str] = []
+    if "Traceback" in result.text:
+        problems.append(f"traceback in the output: {result.text[-400:]}")
+    if result.code != 0 and not re.search(CALL_WORDS[kind], result.text):
+        problems.append(f"exit {result.code} without naming {kind}: {result.text[-400:]}")
+    return problems
+
+
+def case_problems(case: Case, pairs: tuple[tuple[str, str], ...], *, converged: bool) -> list[str]:
+    """Orders, journal and bindings after any run; objects too once the case converged."""
+    problems = order_problems(case)
+    if converged:
+        problems += converged_problems(case, pairs)
+    return problems + binding_problems(case)

@@ -1,0 +1,139 @@
+"""Crash at every step, from outside: the sandbox SIGKILLs the agent's process group when a
+given call arrives (before its handler runs, or after the side effect happened), then the
+agent runs again. Journal writes are crashed separately by SIGKILLing a subprocess between
+write, fsync and rename. There is no crash hook in agent code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pancert.lifecycle.journal import Journal, PairRecord
+from pancert.sandbox.faults import FaultRule
+
+from .conftest import Tally
+from .harness import PAIRS, Case, settle
+from .invariants import case_problems, journal_records
+
+CRASH_POINTS = [
+    ("scm", "token", "before", "enroll"),
+    ("scm", "types", "before", "enroll"),
+    ("scm", "enroll", "before", "enroll"),
+    ("scm", "enroll", "after", "enroll"),
+    ("scm", "collect", "before", "enroll"),
+    ("scm", "collect", "after", "enroll"),
+    ("fw1", "generate", "before", "enroll"),
+    ("fw1", "generate", "after", "enroll"),
+    ("fw1", "export", "after", "enroll"),
+    ("fw1", "import", "before", "enroll"),
+    ("fw1", "import", "after", "enroll"),
+    ("fw1", "config_set", "after", "enroll"),
+    ("fw1", "commit", "before", "enroll"),
+    ("fw1", "commit", "after", "enroll"),
+    ("fw1", "show_jobs", "before", "enroll"),
+    ("fw1", "config_edit", "after", "renew"),
+    ("fw1", "config_delete", "before", "renew"),
+    ("fw1", "config_delete", "after", "renew"),
+    ("fw1", "config_show", "before", "renew"),
+    ("scm", "revoke", "after", "renew"),
+    ("fw2", "commit", "after", "renew"),
+]
+CI_SUBSET = {"scm-enroll-after", "fw1-import-after", "fw1-commit-after"}
+
+
+def _params() -> list[Any]:
+    params: list[Any] = []
+    for point in CRASH_POINTS:
+        name = "-".join(point[:3])
+        params.append(
+            pytest.param(point, id=name, marks=() if name in CI_SUBSET else pytest.mark.slow)
+        )
+    return params
+
+
+@pytest.mark.parametrize("point", _params())
+def test_crash_then_rerun(case: Case, tally: Tally, point: tuple[str, str, str, str]) -> None:
+    target, kind, when, scenario = point
+    args = ["renew"]
+    if scenario == "renew":
+        first = case.run("renew")
+        assert first.code == 0, first.text
+        args = ["renew", "--force"]
+    process = case.agent.spawn(*args)
+    rule = case.add_fault(
+        target,
+        FaultRule(kind=kind, fault="kill", pgid=process.pid, when=when),  # type: ignore[arg-type]
+    )
+    out, err = process.communicate(timeout=300)
+    case.clear_faults()
+    assert rule.fired == 1, f"{kind} was never called: {case.calls()}"
+    assert process.returncode == -signal.SIGKILL, out + err
+    problems = case_problems(case, PAIRS, converged=False)
+    final = settle(case)
+    if final.code != 0 or "Traceback" in final.text:
+        problems.append(f"no convergence after the crash: {final.text[-600:]}")
+    problems += case_problems(case, PAIRS, converged=True)
+    tally.count("crashes")
+    tally.violations(problems)
+
+
+KILL_POINTS = ("after-write", "after-fsync", "before-rename")
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_journal_write_killed(tmp_path: Path, tally: Tally, point: str) -> None:
+    """A real journal save SIGKILLed between write, fsync and rename leaves the old record
+    whole and readable; the next save replaces it."""
+    journal = Journal(tmp_path)
+    journal.save(PairRecord(profile="web", firewall="fw_sandbox1", current_order_id=1), _now())
+    script = textwrap.dedent(
+        f"""
+        import datetime, os, signal
+        from pathlib import Path
+from typing import Any
+        from pancert.lifecycle.journal import Journal, PairRecord
+        point = {point!r}
+        real_fsync = os.fsync
+        def fsync(fd):
+            if point == "after-write":
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_fsync(fd)
+            if point == "after-fsync":
+                os.kill(os.getpid(), signal.SIGKILL)
+        def replace(a, b):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os.fsync = fsync
+        if point == "before-rename":
+            os.replace = replace
+        record = PairRecord(profile="web", firewall="fw_sandbox1", current_object="web-x" * 500,
+                            current_order_id=2)
+        Journal(Path({str(tmp_path)!r})).save(record, datetime.datetime.now(datetime.UTC))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    records, problems = journal_records(tmp_path)
+    if [r.current_order_id for r in records] != [1]:
+        problems.append(f"the old record did not survive a kill {point}: {records}")
+    journal.save(PairRecord(profile="web", firewall="fw_sandbox1", current_order_id=3), _now())
+    loaded = journal.load("web", "fw_sandbox1")
+    if loaded is None or loaded.current_order_id != 3:
+        problems.append(f"the next save after a kill {point} did not take")
+    path = journal.path_for("web", "fw_sandbox1")
+    if json.loads(path.read_text())["current_order_id"] != 3:
+        problems.append("the record on disk is not the last one saved")
+    tally.count("crashes")
+    tally.violations(problems)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
