@@ -43,6 +43,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--plot", type=Path, default=RESULTS / "scaling.png")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="also profile one extra forced renew with pyinstrument, text report to this file",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep sandboxes and logs here")
     args = parser.parse_args(argv)
     unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             per_firewall=args.certs_per_firewall,
             scenarios=scenarios,
             sequential_sample=args.sequential_sample,
+            profile=args.profile,
         )
         points = _scaling(args, preset, work, main_run)
     print()

@@ -21,7 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pancert.sandbox.firewall import KeyPool
 from pancert.sandbox.firewall.settings import generate_key
 
-CACHE = Path(__file__).resolve().parent / ".cache" / "keys"
+CACHE = Path(
+    os.environ.get("PANCERT_BENCH_KEY_CACHE") or Path(__file__).resolve().parent / ".cache" / "keys"
+)
+"""Where generated keys are kept between runs (``PANCERT_BENCH_KEY_CACHE`` overrides)."""
 
 
 def _der(spec: tuple[str, int]) -> bytes:

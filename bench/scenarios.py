@@ -111,6 +111,7 @@ def run_fleet(
     per_firewall: int,
     scenarios: tuple[str, ...],
     sequential_sample: int,
+    profile: Path | None = None,
     echo: bool = True,
 ) -> dict[str, Outcome]:
     """Run ``scenarios`` (in the order of :data:`SCENARIOS`) against one fleet. The first
@@ -132,7 +133,7 @@ def run_fleet(
         time_scale=preset.time_scale,
         firewalls=firewalls,
         per_firewall=per_firewall,
-        rotations=max(rotations, 1),
+        rotations=max(rotations, 1) + (profile is not None),
         extra_keys=sample,
     ) as fleet:
         for name in agent_runs:
@@ -157,6 +158,8 @@ def run_fleet(
                 results[name] = outcome
             if echo:
                 _echo(name, outcome)
+        if profile is not None:
+            _profile(fleet.config, profile, workdir)
         if sample:
             before = fleet.counts()
             run = measure(
@@ -192,6 +195,16 @@ def run_fleet(
             if echo:
                 _echo("sequential", outcome)
     return results
+
+
+def _profile(config: Path, output: Path, workdir: Path) -> None:
+    """One more forced renew of everything, under pyinstrument (not part of the figures:
+    the profiler's own overhead would distort them)."""
+    python = agent_command(config)[0]
+    command = [python, "-m", "pyinstrument", "-r", "text", "-o", str(output)]
+    command += ["-m", "pancert", "--config", str(config), "renew", "--force"]
+    run = measure(command, workdir / "profile.log", agent_env())
+    print(f"  profiled renew_all: {run.wall_s:.2f} s under pyinstrument -> {output}", flush=True)
 
 
 def _echo(name: str, outcome: Outcome) -> None:
