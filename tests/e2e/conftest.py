@@ -18,6 +18,11 @@ from pancert.sandbox.scm import ScmSandboxSettings
 from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
 
 
+FAST_FIREWALL = FirewallSettings(commit_duration_s=0.0)
+"""Commits finish at once, so a run's first job poll already sees FIN."""
+FAST_CONFIG: dict[str, Any] = {"sectigo_sleep_download": 0}
+
+
 @dataclass
 class Result:
     code: int
@@ -89,20 +94,58 @@ def make_world(
     fw: FirewallSettings | None = None,
 ) -> SandboxWorld:
     return SandboxWorld(
-        tmp_path / "sandbox", firewalls=firewalls, scm_settings=scm, firewall_settings=fw
+        tmp_path / "sandbox",
+        firewalls=firewalls,
+        scm_settings=scm,
+        firewall_settings=fw or FAST_FIREWALL,
     )
+
+
+def assert_no_key_left_a_firewall(world: SandboxWorld) -> None:
+    """No private key exported, and the API key never in a URL or a form body."""
+    for firewall in world.fleet.firewalls:
+        assert firewall.refused_key_exports == 0
+        for record in firewall.recorder.records():
+            if record["kind"] == "keygen":
+                continue
+            assert firewall.api_key not in record["query"] + record["body"]
+            assert "key=" not in record["query"]
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[SandboxWorld]:
+    """A sandbox per test; after the test, the key hygiene every test must keep."""
     with make_world(tmp_path) as started:
         yield started
+        assert_no_key_left_a_firewall(started)
 
 
 @pytest.fixture
 def agent(world: SandboxWorld) -> Agent:
-    return Agent(world, world.write_configuration(DEMO_PROFILES))
+    return Agent(world, world.write_configuration(DEMO_PROFILES, **FAST_CONFIG))
 
 
 def configure(world: SandboxWorld, *profiles: ProfileSpec, **overrides: Any) -> Agent:
-    return Agent(world, world.write_configuration(profiles, **overrides))
+    return Agent(world, world.write_configuration(profiles, **{**FAST_CONFIG, **overrides}))
+
+
+VSYS1 = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']"
+MUTATING = {"config_set", "config_edit", "config_delete", "generate", "import", "commit"}
+
+
+def running_text(firewall: Any, xpath: str) -> list[str]:
+    found = firewall.running.xpath(xpath)
+    return [str(n.text if hasattr(n, "text") else n).strip() for n in found]
+
+
+def certificate_names(firewall: Any, location: str = VSYS1) -> list[str]:
+    return running_text(firewall, f"{location}/certificate/entry/@name")
+
+
+def firewall_writes(world: SandboxWorld) -> int:
+    return sum(
+        count
+        for fw in world.fleet.firewalls
+        for kind, count in fw.recorder.counts().items()
+        if kind in MUTATING
+    )

@@ -6,19 +6,22 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from pancert import __version__
-from pancert.lifecycle.outcome import RunReport, Status
-from pancert.lifecycle.plan import Mode
+
+if TYPE_CHECKING:
+    from pancert.lifecycle.outcome import RunReport
+    from pancert.lifecycle.plan import Mode
 
 _MARKS = {
-    Status.CONVERGED: "✔",
-    Status.UNCHANGED: "·",
-    Status.PENDING: "…",
-    Status.REPORTED: "!",
-    Status.PLANNED: "→",
-    Status.FAILED: "✘",
-    Status.BAD_INPUT: "✘",
+    "converged": "✔",
+    "unchanged": "·",
+    "pending": "…",
+    "reported": "!",
+    "planned": "→",
+    "failed": "✘",
+    "bad-input": "✘",
 }
 
 
@@ -41,6 +44,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, profile_required: bool) 
 
 def run_action(args: argparse.Namespace, mode: Mode) -> int:
     from pancert.config import load_config
+    from pancert.lifecycle.outcome import Status
     from pancert.lifecycle.pair import RunSettings
     from pancert.lifecycle.run import run_lifecycle
     from pancert.lifecycle.verify import trust_anchors
@@ -101,7 +105,7 @@ def print_report(report: RunReport) -> None:
         print(redact(f"✘ bad input: {problem}"))
     for outcome in report.outcomes:
         line = (
-            f"{_MARKS[outcome.status]} {outcome.profile} on {outcome.firewall}: "
+            f"{_MARKS[str(outcome.status)]} {outcome.profile} on {outcome.firewall}: "
             f"{outcome.status}: {outcome.message}"
         )
         print(redact(line))

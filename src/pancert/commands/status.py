@@ -35,10 +35,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PROFILE",
         help="only this certificate profile; repeatable",
     )
-    parser.add_argument(
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument(
         "--json",
         action="store_true",
-        help="print JSON (always, whether or not the output is a terminal)",
+        help="print JSON (the default when the output is not a terminal)",
+    )
+    shape.add_argument(
+        "--table",
+        action="store_true",
+        help="print the table even when the output is not a terminal",
     )
 
 

@@ -37,52 +37,50 @@ def issued_not_after(ctx: Context) -> dt.datetime | None:
     return x509.load_pem_x509_certificates(rotation.chain_pem[0].encode())[0].not_valid_after_utc
 
 
-async def commit_and_deploy(
-    fw: PanosClient, contexts: list[Context], done: Done, fail_all: FailAll
-) -> None:
+async def commit(fw: PanosClient, contexts: list[Context]) -> str | None:
+    """One admin-scoped partial commit for the firewall; the error text, or None when the
+    commit succeeded or there was nothing to commit (the running configuration decides)."""
     firewall = contexts[0].pair.firewall
     settings = contexts[0].settings
     user = firewall.commit_user
     if user is None:
-        fail_all(
-            contexts,
-            f"{firewall.source}: paloalto_commit_user: required to commit "
-            "(the admin the API key belongs to)",
+        return (
+            f"{firewall.source}: paloalto_commit_user: required to commit (the admin the "
+            "API key belongs to)"
         )
-        return
-    earlier = {c.rotation.commit_job for c in contexts if c.rotation.commit_job is not None}
+    rotations = [c for c in contexts if c.record.rotation is not None]
+    earlier = {c.rotation.commit_job for c in rotations if c.rotation.commit_job is not None}
     try:
         for job_id in earlier:
             job = await fw.job(job_id)
             if not job.finished:
                 await fw.wait_for_job(job_id, settings.commit_timeout, sleep=_sleep(settings))
         result = await fw.commit(user, firewall.commit_description)
-        if result.job_id is not None:
-            for ctx in contexts:
-                ctx.rotation.commit_job = result.job_id
-                ctx.save()
-            log.info("%s: commit job %s started as %s", firewall.name, result.job_id, user)
-            job = await fw.wait_for_job(
-                result.job_id, settings.commit_timeout, sleep=_sleep(settings)
-            )
-            log.info("%s: commit job %s finished: %s", firewall.name, job.job_id, job.result)
-        else:
+        if result.job_id is None:
             log.info(
                 "%s: the firewall reports nothing to commit (%s); checking the running "
                 "configuration",
                 firewall.name,
                 result.message,
             )
+            return None
+        for ctx in rotations:
+            ctx.rotation.commit_job = result.job_id
+            ctx.save()
+        log.info("%s: commit job %s started as %s", firewall.name, result.job_id, user)
+        job = await fw.wait_for_job(result.job_id, settings.commit_timeout, sleep=_sleep(settings))
+        log.info("%s: commit job %s finished: %s", firewall.name, job.job_id, job.result)
     except (CommitFailedError, JobTimeoutError) as exc:
-        fail_all(
-            contexts,
-            f"PAN-OS commit: {exc}; the changes stay in the candidate and the "
-            "next run commits them",
+        return (
+            f"PAN-OS commit: {exc}; the changes stay in the candidate and the next run commits them"
         )
-        return
     except PancertError as exc:
-        fail_all(contexts, f"PAN-OS commit: {exc}")
-        return
+        return f"PAN-OS commit: {exc}"
+    return None
+
+
+async def deploy(fw: PanosClient, contexts: list[Context], done: Done, fail_all: FailAll) -> None:
+    """After a successful commit: check what is running, then record DEPLOYED."""
     for ctx in contexts:
         try:
             problem = await _running_problem(fw, ctx)
@@ -127,7 +125,8 @@ async def _deployed(ctx: Context) -> None:
     record.current_api = rotation.api
     record.current_not_after = issued_not_after(ctx)
     record.current_common_name = ctx.pair.profile.common_name
-    if rotation.reason == "forced-by-profile":
+    if ctx.pair.profile.force_renewal:
+        # this content now has a certificate issued for it: the flag has done its job
         record.forced_hash = rotation.profile_hash
     record.last_error = None
     rotation.step = Step.DEPLOYED

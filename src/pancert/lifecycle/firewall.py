@@ -19,9 +19,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from pancert import status_codes
 from pancert.errors import PancertError
 from pancert.lifecycle import finish
-from pancert.lifecycle.install import install
+from pancert.lifecycle.install import install, retry_kept
 from pancert.lifecycle.journal import Journal, PairRecord, Step
 from pancert.lifecycle.naming import is_rotation_of
 from pancert.lifecycle.outcome import PairOutcome, Status
@@ -29,7 +30,6 @@ from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.plan import Action, Decision, Observed, decide
 from pancert.lifecycle.rotate import (
     Context,
-    NeedsPerson,
     StepFailed,
     abandon,
     collect,
@@ -55,6 +55,8 @@ class FirewallRun:
         self.name = pairs[0].firewall.name
         self.outcomes: dict[tuple[str, str], PairOutcome] = {}
         self.failed: set[tuple[str, str]] = set()
+        self.kept: list[Context] = []
+        """Pairs with nothing due but superseded objects kept earlier: retried this run."""
 
     def _outcome(self, pair: Pair, status: Status, message: str, **extra: object) -> None:
         outcome = PairOutcome(pair.profile.name, pair.firewall.name, status, message)
@@ -70,7 +72,7 @@ class FirewallRun:
                 self._outcome(pair, Status.FAILED, str(exc))
             return list(self.outcomes.values())
         contexts = self._decide(inventory)
-        if not self.settings.dry_run and contexts:
+        if not self.settings.dry_run and (contexts or self.kept):
             await self._converge(contexts)
         return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
 
@@ -149,6 +151,10 @@ class FirewallRun:
                     kept=dict(record.kept_superseded),
                     **extra,
                 )
+                if record.kept_superseded:
+                    self.kept.append(
+                        Context(pair, record, self.journal, self.fw, self.settings, entries)
+                    )
                 if pair.wanted.force_renewal and record.forced_hash == pair.wanted.content_hash:
                     log.warning(
                         "%s: sectigo_force_renewal is still true; it forced one "
@@ -197,8 +203,31 @@ class FirewallRun:
                 and await self._guard(ctx, self._install(ctx))
             ):
                 changed.append(ctx)
-        if changed:
-            await finish.commit_and_deploy(self.fw, changed, self._done, self._fail_all)
+        retired = [ctx for ctx in self.kept if await self._retire_kept(ctx)]
+        if not changed and not retired:
+            return
+        error = await finish.commit(self.fw, changed + retired)
+        if error is not None:
+            self._fail_all(changed, error)
+            for ctx in retired:
+                log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, error)
+            return
+        await finish.deploy(self.fw, changed, self._done, self._fail_all)
+        for ctx in retired:
+            ctx.save()
+            self.outcomes[ctx.pair.key].kept = dict(ctx.record.kept_superseded)
+
+    async def _retire_kept(self, ctx: Context) -> bool:
+        """Delete kept superseded objects nothing uses any more; True when one was deleted."""
+        try:
+            changes = await retry_kept(ctx)
+        except PancertError as exc:
+            log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, exc)
+            return False
+        self.outcomes[ctx.pair.key].plan = changes
+        for change in changes:
+            log.info("%s on %s: %s", ctx.pair.profile.name, self.name, change)
+        return bool(changes)
 
     async def _prepare(self, ctx: Context) -> None:
         step = ctx.rotation.step
@@ -257,11 +286,9 @@ class FirewallRun:
         """Run one pair's step; a failure ends that pair (recorded, journaled), not the run."""
         try:
             await step
-        except NeedsPerson as exc:
-            self._fail(ctx, str(exc), Status.FAILED)
-            return False
         except PancertError as exc:
-            self._fail(ctx, str(exc), Status.FAILED)
+            bad_input = exc.exit_code == status_codes.BAD_INPUT
+            self._fail(ctx, str(exc), Status.BAD_INPUT if bad_input else Status.FAILED)
             return False
         return True
 

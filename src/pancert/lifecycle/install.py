@@ -13,9 +13,8 @@ import logging
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Step
 from pancert.lifecycle.rotate import Context, StepFailed, superseded
-from pancert.panos import xpaths
-from pancert.panos.errors import StillReferencedError
-from pancert.panos.models import CertificateEntry, Reference, ReferenceForm, ReferenceKind
+from pancert.panos.errors import BindingTargetError, StillReferencedError
+from pancert.panos.models import CertificateEntry, Reference, ReferenceKind
 
 log = logging.getLogger("pancert.lifecycle")
 
@@ -77,33 +76,41 @@ async def _verify_entry(ctx: Context, name: str) -> CertificateEntry:
     return entry
 
 
-def _bindings(ctx: Context) -> list[Reference]:
-    """The profile's own ``paloalto_bindings`` as references to (re)point."""
-    location = ctx.pair.location
-    found = []
-    for binding in ctx.pair.profile.bindings:
-        if binding.kind == "ssl_tls_service_profile":
-            xpath = xpaths.existing_entry(xpaths.ssl_tls_profiles(location), binding.name)
-            found.append(
-                Reference(
-                    ReferenceKind.SSL_TLS_SERVICE_PROFILE,
-                    binding.name,
-                    f"{xpath}/certificate",
-                    location,
-                )
+def _movable(ctx: Context, old: str, references: list[Reference]) -> list[Reference]:
+    """One reference per configuration node, leaving alone every node pancert must not touch.
+
+    Several uses can share one node (GlobalProtect and the management interface are reached
+    through an SSL/TLS profile), so a node is skipped when any use of it is off limits:
+    template-pushed ones belong to Panorama, and the management interface is rebound only
+    with ``paloalto_allow_management: true``.
+    """
+    blocked: set[str] = set()
+    for reference in references:
+        where = f"{ctx.pair.profile.name} on {ctx.pair.firewall.name}"
+        if reference.template is not None:
+            log.warning(
+                "%s: %s %s uses %s but is pushed by template %s; left for Panorama",
+                where,
+                reference.kind,
+                reference.name,
+                old,
+                reference.template,
             )
-        else:
-            rule = xpaths.existing_entry(xpaths.decryption_rules(location), binding.name)
-            found.append(
-                Reference(
-                    ReferenceKind.DECRYPTION_RULE,
-                    binding.name,
-                    f"{rule}/type/ssl-inbound-inspection/certificates",
-                    location,
-                    form=ReferenceForm.MEMBER,
-                )
+            blocked.add(reference.xpath)
+        elif reference.kind in _MANAGEMENT_KINDS and not ctx.pair.profile.allow_management:
+            log.warning(
+                "%s: the management interface uses %s (through %s); not rebound because "
+                "paloalto_allow_management is false",
+                where,
+                old,
+                reference.name,
             )
-    return found
+            blocked.add(reference.xpath)
+    unique: dict[str, Reference] = {}
+    for reference in references:
+        if reference.xpath not in blocked:
+            unique.setdefault(reference.xpath, reference)
+    return list(unique.values())
 
 
 async def _rebind(ctx: Context) -> list[str]:
@@ -116,27 +123,7 @@ async def _rebind(ctx: Context) -> list[str]:
             references = await ctx.fw.references_to(old, location)
         except PancertError as exc:
             raise StepFailed("PAN-OS read references", str(exc)) from exc
-        for reference in references:
-            if reference.template is not None:
-                log.warning(
-                    "%s on %s: %s %s uses %s but is pushed by template %s; left for Panorama",
-                    ctx.pair.profile.name,
-                    ctx.pair.firewall.name,
-                    reference.kind,
-                    reference.name,
-                    old,
-                    reference.template,
-                )
-                continue
-            if reference.kind in _MANAGEMENT_KINDS and not ctx.pair.profile.allow_management:
-                log.warning(
-                    "%s on %s: the management interface uses %s; not rebound "
-                    "(paloalto_allow_management is false)",
-                    ctx.pair.profile.name,
-                    ctx.pair.firewall.name,
-                    old,
-                )
-                continue
+        for reference in _movable(ctx, old, references):
             await _repoint(ctx, reference, new)
             changes.append(f"rebound {reference.kind} {reference.name}: {old} → {new}")
             if not first_write_checked:
@@ -154,15 +141,21 @@ async def _rebind(ctx: Context) -> list[str]:
 
 
 async def _unbound(ctx: Context, new: str) -> list[Reference]:
-    """Profile bindings not yet pointing at ``new``."""
+    """The profile's own ``paloalto_bindings`` not yet pointing at ``new``."""
     if not ctx.pair.profile.bindings:
         return []
+    location = ctx.pair.location
     try:
-        using_new = await ctx.fw.references_to(new, ctx.pair.location)
+        done = {(r.kind, r.name) for r in await ctx.fw.references_to(new, location)}
+        wanted = [
+            await ctx.fw.binding(ReferenceKind(b.kind), b.name, location)
+            for b in ctx.pair.profile.bindings
+        ]
+    except BindingTargetError as exc:
+        raise StepFailed(f"{ctx.pair.profile.source}", str(exc), exit_code=2) from exc
     except PancertError as exc:
-        raise StepFailed("PAN-OS read references", str(exc)) from exc
-    done = {(r.kind, r.name) for r in using_new}
-    return [b for b in _bindings(ctx) if (b.kind, b.name) not in done]
+        raise StepFailed("PAN-OS read bindings", str(exc)) from exc
+    return [b for b in wanted if (b.kind, b.name) not in done]
 
 
 async def _repoint(ctx: Context, reference: Reference, new: str) -> None:
@@ -219,3 +212,33 @@ async def _prune(ctx: Context) -> list[str]:
 def _forget(ctx: Context, name: str) -> None:
     if name in ctx.record.owned_objects:
         ctx.record.owned_objects.remove(name)
+
+
+async def retry_kept(ctx: Context) -> list[str]:
+    """A run with nothing due still retires superseded objects kept earlier because they
+    were in use, once nothing uses them any more (issue 5, "retried next run")."""
+    changes: list[str] = []
+    record = ctx.record
+    for old in list(record.kept_superseded):
+        if old not in ctx.inventory:
+            record.kept_superseded.pop(old)
+            _forget(ctx, old)
+            continue
+        try:
+            users = await ctx.fw.references_to(old, ctx.pair.location)
+        except PancertError as exc:
+            raise StepFailed("PAN-OS read references", str(exc)) from exc
+        if users:
+            record.kept_superseded[old] = sorted({r.xpath for r in users})
+            continue
+        try:
+            await ctx.fw.delete_certificate(old, ctx.pair.location)
+        except StillReferencedError as exc:
+            record.kept_superseded[old] = list(exc.paths) or list(exc.messages)
+            continue
+        except PancertError as exc:
+            raise StepFailed("PAN-OS delete certificate", str(exc)) from exc
+        record.kept_superseded.pop(old)
+        _forget(ctx, old)
+        changes.append(f"deleted {old}, superseded earlier and no longer used")
+    return changes

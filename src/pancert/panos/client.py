@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from pancert.panos import parsers, xpaths
 from pancert.panos.errors import (
+    BindingTargetError,
     CommitFailedError,
     ForeignChangesError,
     JobTimeoutError,
@@ -39,6 +40,7 @@ from pancert.panos.models import (
     Location,
     Reference,
     ReferenceForm,
+    ReferenceKind,
     SystemInfo,
 )
 from pancert.panos.references import find_references
@@ -280,6 +282,40 @@ class PanosClient:
         shared = await self._subtree(xpaths.SHARED_PREFIX, running)
         device = await self._subtree(xpaths.DEVICE, running)
         return find_references(shared, device, name, location)
+
+    async def binding(self, kind: ReferenceKind, name: str, location: Location) -> Reference:
+        """The node a profile's ``paloalto_bindings`` entry points at, ready for :meth:`rebind`.
+
+        Only SSL/TLS service profiles and SSL inbound inspection rules can be bound. The
+        object must exist: a ``set`` on a missing profile would create an incomplete one that
+        fails the next commit (reference §8). A decryption rule holds a member list on 10.2+
+        and a single value before; the shape found decides the form.
+        """
+        if kind is ReferenceKind.SSL_TLS_SERVICE_PROFILE:
+            xpath = xpaths.existing_entry(xpaths.ssl_tls_profiles(location), name)
+            node = await self._subtree(xpath)
+            if node is None:
+                raise BindingTargetError(kind, name, location.name)
+            current = child_text(node, "certificate") or ""
+            return Reference(kind, name, f"{xpath}/certificate", location, current)
+        if kind is not ReferenceKind.DECRYPTION_RULE:
+            raise ValueError(f"{kind} cannot be a profile binding")
+        rule = xpaths.existing_entry(xpaths.decryption_rules(location), name)
+        node = await self._subtree(rule)
+        inbound = None if node is None else node.find("type/ssl-inbound-inspection")
+        if inbound is None:
+            raise BindingTargetError(kind, name, location.name)
+        if len(inbound) == 0 and (inbound.text or "").strip():
+            base = f"{rule}/type/ssl-inbound-inspection"
+            return Reference(kind, name, base, location, (inbound.text or "").strip())
+        return Reference(
+            kind,
+            name,
+            f"{rule}/type/ssl-inbound-inspection/certificates",
+            location,
+            "",
+            ReferenceForm.MEMBER,
+        )
 
     async def rebind(self, reference: Reference, new_name: str) -> None:
         """Point ``reference`` at certificate ``new_name``. Lists gain the new name before

@@ -26,7 +26,8 @@
     │   └── SessionTimedOutError    22
     ├── CommitFailedError           the commit job finished with result FAIL (``details``)
     ├── JobTimeoutError             the job did not finish within the commit timeout
-    └── ForeignChangesError         the changed node belongs to another admin than the commit user
+    ├── ForeignChangesError         the changed node belongs to another admin than the commit user
+    └── BindingTargetError          a profile binding names an object the firewall does not have
 
 Codes come from the vendor's error-code table (reference §2 [DOC-ERR]); the mapping is the
 table :data:`CODE_CLASSES`, applied only by :func:`error_for`. Code 13 covers many
@@ -229,3 +230,19 @@ def error_for(code: int | None, messages: tuple[str, ...], http_status: int) -> 
         elif any(m.startswith(_BUSY_PREFIXES) for m in stripped):
             cls = BusyError
     return cls(code, messages, http_status)
+
+
+class BindingTargetError(PanosError):
+    """``paloalto_bindings`` names an SSL/TLS profile or decryption rule that does not exist;
+    creating it would leave an incomplete object that fails the commit (reference §8)."""
+
+    exit_code = 2
+    hint = "create it on the firewall (or fix paloalto_bindings), then run pancert again"
+
+    def __init__(self, kind: object, name: str, location: object) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(
+            f"paloalto_bindings: {kind} {name!r} does not exist in {location} on this "
+            "firewall (for a decryption rule: an SSL inbound inspection rule)"
+        )
