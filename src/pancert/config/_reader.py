@@ -101,6 +101,15 @@ class Reader:
                 problems.append(
                     Problem(str(path), "paloalto_api_key", PLAINTEXT, "run `pancert encrypt`")
                 )
+            if fw.ca_bundle is not None and not fw.ca_bundle.is_file():
+                problems.append(
+                    Problem(
+                        str(path),
+                        "paloalto_ca_bundle",
+                        f"{fw.ca_bundle} is not a file",
+                        "a PEM file with the CA of the firewall's management certificate",
+                    )
+                )
             if fw.tls_insecure:
                 self.warnings.append(
                     f"{path}: paloalto_tls_insecure: TLS verification is OFF "
