@@ -207,6 +207,15 @@ def _load_app(path: Path, warnings: list[str]) -> AppConfig:
         app = AppConfig.model_validate(data, context={"base": path.parent})
     except ValidationError as exc:
         raise ConfigError(problems + problems_from(exc, str(path))) from None
+    if app.scm_ca_bundle is not None and not app.scm_ca_bundle.is_file():
+        problems.append(
+            Problem(
+                str(path),
+                "sectigo_ca_bundle",
+                f"{app.scm_ca_bundle} is not a file",
+                "a PEM file with the CA of SCM's TLS certificate",
+            )
+        )
     if problems:
         raise ConfigError(problems)
     if app.encrypt_credentials and not (app.gnu_key or app.age_recipients):
