@@ -17,7 +17,6 @@ from pancert.sandbox.firewall import FirewallSettings
 from pancert.sandbox.scm import ScmSandboxSettings
 from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
 
-
 FAST_FIREWALL = FirewallSettings(commit_duration_s=0.0)
 """Commits finish at once, so a run's first job poll already sees FIN."""
 FAST_CONFIG: dict[str, Any] = {"sectigo_sleep_download": 0}

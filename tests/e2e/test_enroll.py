@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from pancert.sandbox.world import ADMIN_LABEL, ProfileSpec, SandboxWorld
@@ -117,9 +120,6 @@ def test_a_run_with_nothing_due_calls_no_scm_and_writes_nothing(
 
 @pytest.mark.parametrize("label", ["SCMDV", ADMIN_LABEL])
 def test_ids_files_record_the_order_in_the_agents_format(world: SandboxWorld, label: str) -> None:
-    import base64
-    import json
-
     agent = configure(world, ProfileSpec("web", "www.example.com", credential=label))
     assert agent("enroll", "-p", "web").code == 0
     (order,) = world.scm.orders()

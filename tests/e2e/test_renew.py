@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from cryptography import x509
 from ruamel.yaml import YAML
 
 from pancert.sandbox.scm import Switches
@@ -121,8 +122,6 @@ def test_a_www_twin_added_by_the_ca_does_not_rotate(tmp_path: object) -> None:
 
 
 def _sans(pem: str) -> list[str]:
-    from cryptography import x509
-
     cert = x509.load_pem_x509_certificates(pem.encode())[0]
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     return san.get_values_for_type(x509.DNSName)

@@ -27,8 +27,7 @@ async def install(ctx: Context) -> list[str]:
     location = ctx.pair.location
     name = rotation.object_name
     changes: list[str] = []
-    entry = ctx.inventory.get(name)
-    if rotation.step is Step.ISSUED or entry is None or entry.certificate_pem is None:
+    if not _holds_issued(ctx.inventory.get(name), rotation.chain_pem):
         try:
             await ctx.fw.import_certificate(name, location, rotation.chain_pem)
         except PancertError as exc:
@@ -50,6 +49,18 @@ async def install(ctx: Context) -> list[str]:
     return changes
 
 
+def _leaf_pem(pem: str) -> str:
+    return pem.strip().split("-----END CERTIFICATE-----")[0]
+
+
+def _holds_issued(entry: CertificateEntry | None, chain_pem: list[str]) -> bool:
+    """The entry already carries the leaf we were issued (an import that a crash kept from
+    being journaled): importing it again is not needed."""
+    if entry is None or entry.certificate_pem is None or not chain_pem:
+        return False
+    return _leaf_pem(entry.certificate_pem) in chain_pem[0]
+
+
 async def _verify_entry(ctx: Context, name: str) -> CertificateEntry:
     """Re-read the entry: it must hold our key and the certificate we verified."""
     try:
@@ -68,7 +79,7 @@ async def _verify_entry(ctx: Context, name: str) -> CertificateEntry:
             f"{name} has no {'key' if not entry.has_private_key else 'certificate'}"
             " after the import",
         )
-    if entry.certificate_pem.strip().split("-----END CERTIFICATE-----")[0] not in issued:
+    if _leaf_pem(entry.certificate_pem) not in issued:
         raise StepFailed(
             "PAN-OS import certificate",
             f"{name} holds a different certificate than the one imported",
