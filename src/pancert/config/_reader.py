@@ -6,7 +6,9 @@ every certificate profile that uses them, so one broken file sets aside only its
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +60,18 @@ class Reader:
                 register_secret(value.get_secret_value())
         return (obj if not problems else None), problems
 
+    def _warn_if_exposed(self, path: Path, encrypted: bool) -> None:
+        """A plaintext file holding secrets should be readable by its owner alone."""
+        if encrypted or os.name != "posix":
+            return
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            who = "everyone" if mode & 0o007 else "its group"
+            self.warnings.append(
+                f"{path}: holds secrets in plaintext and is readable by {who} "
+                f"(mode {mode:04o}); run `chmod 600 {path}`"
+            )
+
     def credentials(self, path: Path | None) -> dict[str, ScmCredential]:
         if path is None:
             return {}
@@ -66,6 +80,7 @@ class Reader:
         except ConfigError as exc:
             self.cred_file_problems = exc.problems
             return {}
+        self._warn_if_exposed(path, doc.encrypted)
         raw = {} if doc.data is None else doc.data
         if not isinstance(raw, Mapping):
             self.cred_file_problems = [Problem(str(path), "", "must map labels to credentials")]
@@ -91,6 +106,7 @@ class Reader:
         except ConfigError as exc:
             self.fw_problems[name] = exc.problems
             return None
+        self._warn_if_exposed(path, doc.encrypted)
         fw, problems = self._model(FirewallProfile, doc.data, path, {"name": name, "source": path})
         if fw is not None:
             if fw.api_key is None:
