@@ -28,6 +28,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PROFILE",
         help="only this certificate profile (file name in cert_profile_path); repeatable",
     )
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also log in to SCM and every firewall and check what a run needs (changes nothing)",
+    )
 
 
 def credential_notes(loaded: LoadedConfig, credential: ScmCredential) -> list[str]:
@@ -86,4 +91,14 @@ def run(args: argparse.Namespace) -> int:
         print(redact(line))
     if loaded.problems_for(names):
         return status_codes.BAD_INPUT
+    if args.online:
+        from pancert.lifecycle.online import run_online
+
+        online = run_online(loaded, names)
+        for line in online.lines:
+            print(redact(line))
+        if online.failures:
+            print(f"{len(online.failures)} online check(s) failed")
+            return status_codes.FAILED
+        print("online checks OK")
     return status_codes.CONVERGED

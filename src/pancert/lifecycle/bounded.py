@@ -45,6 +45,10 @@ class BoundedAuthority:
         async with self._limit:
             return await self._inner.find_order(request_id, common_name, since)
 
+    async def check_access(self) -> str:
+        async with self._limit:
+            return await self._inner.check_access()
+
     async def resolve_product(self, request: EnrollRequest) -> ResolvedProduct:
         async with self._limit:
             return await self._inner.resolve_product(request)

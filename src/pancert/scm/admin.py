@@ -95,6 +95,11 @@ class AdminApiClient:
             self._orgs = [org_from_json(item) for item in payload]
         return self._orgs
 
+    async def check_access(self) -> str:
+        orgs = await self.organizations()
+        names = ", ".join(f"{o.id} {o.name!r}" for o in orgs) or "none visible"
+        return f"Admin API login accepted; organizations: {names}"
+
     async def resolve_product(self, request: EnrollRequest) -> ResolvedProduct:
         """Organization, then type among that organization's types, then term (issue 3)."""
         label = self._credential.label

@@ -17,7 +17,12 @@ from typing import Any
 from pancert.scm._http import ScmHttp, json_of
 from pancert.scm.chain import leaf_first, parse_certificates
 from pancert.scm.common import ScmCredentialLike, comments_with_request_id
-from pancert.scm.errors import ScmBeingProcessed, ScmOutcomeUnknown, ScmProtocolError
+from pancert.scm.errors import (
+    ScmApiError,
+    ScmBeingProcessed,
+    ScmOutcomeUnknown,
+    ScmProtocolError,
+)
 from pancert.scm.models import (
     ApiKind,
     EnrollRequest,
@@ -55,6 +60,16 @@ class EnrollmentApiClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def check_access(self) -> str:
+        """The API has no "who am I": ask for the status of an id that cannot exist. A 401
+        means the credentials are refused; a not-found answer means they were accepted."""
+        try:
+            await self._http.request("access check", "GET", f"{CERTS}/0/status", idempotent=True)
+        except ScmApiError as exc:
+            if exc.http_status not in (400, 404):
+                raise
+        return "REST Enrollment API token accepted"
 
     async def resolve_product(self, request: EnrollRequest) -> ResolvedProduct:
         wanted = request.cert_type

@@ -30,6 +30,11 @@ class CertificateAuthority(Protocol):
         :class:`pancert.scm.errors.ScmOutcomeUnknown` so the caller looks the order up."""
         ...
 
+    async def check_access(self) -> str:
+        """Log in and make one harmless authenticated read (``validate --online``); returns
+        what was checked, raises :class:`pancert.scm.errors.ScmAuthError` when refused."""
+        ...
+
     async def resolve_product(self, request: EnrollRequest) -> ResolvedProduct:
         """Type, term and organization the order will carry (``validate`` shows them);
         raises :class:`pancert.scm.errors.ScmResolutionError` listing the choices."""

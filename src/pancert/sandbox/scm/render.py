@@ -132,7 +132,7 @@ def details_json(order: Order, date_format: str | None, switches: Switches) -> d
         "signatureAlg": "SHA256WITHECDSA" if cert else None,
         "subjectAlternativeNames": list(order.sans),
         "customFields": list(order.custom_fields),
-        "autoRenewDetails": {"state": "Not scheduled", "daysBeforeExpiration": 30},
+        "autoRenewDetails": {"state": order.auto_renew_state, "daysBeforeExpiration": 30},
         "suspendNotifications": False,
     }
     if order.reason_code is not None:

@@ -59,6 +59,8 @@ class Order:
     renewed: bool = False
     renewed_date: dt.datetime | None = None
     declined: dt.datetime | None = None
+    auto_renew_state: str = "Not scheduled"
+    """SCM's own auto-renewal (``autoRenewDetails.state``), set in SCM's UI by an admin."""
 
     @property
     def expires(self) -> dt.datetime | None:

@@ -1,0 +1,154 @@
+"""``pancert validate --online``: everything a first run needs, checked without changing
+anything — SCM logins and the type/term/organization each profile will order, each firewall's
+TLS identity, API key, XML API rights and HA state, and SCM's own auto-renewal on
+certificates pancert manages (it would order behind pancert's back)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from pancert.config import LoadedConfig
+from pancert.config.models import FirewallProfile
+from pancert.errors import PancertError
+from pancert.lifecycle.journal import Journal
+from pancert.lifecycle.run import Authorities, open_firewall
+from pancert.panos.models import Location
+from pancert.scm.interface import CertificateAuthority
+from pancert.scm.models import ApiKind, EnrollRequest
+
+_AUTO_RENEWING = {"scheduled", "started"}
+
+
+@dataclass
+class OnlineReport:
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def ok(self, line: str) -> None:
+        self.lines.append(f"ok: {line}")
+
+    def fail(self, line: str) -> None:
+        self.failures.append(line)
+        self.lines.append(f"failed: {line}")
+
+    def warn(self, line: str) -> None:
+        self.warnings.append(line)
+        self.lines.append(f"warning: {line}")
+
+
+async def check_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineReport:
+    report = OnlineReport()
+    profiles = loaded.select_profiles(names)
+    authorities = Authorities(loaded)
+    try:
+        for label in sorted({p.credential for p in profiles.values()}):
+            await _check_credential(loaded, label, authorities, report, names)
+    finally:
+        await authorities.aclose()
+    firewalls = sorted({f for p in profiles.values() for f in p.firewall_profiles})
+    locations = {
+        f: sorted({p.location for p in profiles.values() if f in p.firewall_profiles})
+        for f in firewalls
+    }
+    for name in firewalls:
+        await _check_firewall(loaded.firewalls[name], locations[name], report)
+    return report
+
+
+async def _check_credential(
+    loaded: LoadedConfig,
+    label: str,
+    authorities: Authorities,
+    report: OnlineReport,
+    names: list[str] | None,
+) -> None:
+    ca = authorities.get(label)
+    try:
+        report.ok(f"SCM credential {label} ({ca.api} API): {await ca.check_access()}")
+    except PancertError as exc:
+        report.fail(f"SCM credential {label}: {exc}")
+        return
+    profiles = [p for p in loaded.select_profiles(names).values() if p.credential == label]
+    for profile in profiles:
+        request = EnrollRequest(
+            csr_pem="",
+            common_name=profile.common_name,
+            dns_names=profile.sans,
+            request_id="validate",
+            cert_type=profile.cert_type,
+            term_days=profile.term_days,
+            org_id=profile.org_id,
+        )
+        try:
+            product = await ca.resolve_product(request)
+        except PancertError as exc:
+            report.fail(f"{profile.source}: sectigo_ssl_cert_type: {exc}")
+            continue
+        what = ", ".join(
+            part
+            for part in (
+                f"type {product.cert_type_id or ''} {product.cert_type_name or ''}".strip(),
+                f"term {product.term_days} days" if product.term_days else "",
+                f"organization {product.org_id}" if product.org_id else "",
+            )
+            if part and part != "type"
+        )
+        report.ok(f"profile {profile.name} orders {what or 'what the REST account defines'}")
+    if ca.api is ApiKind.ADMIN:
+        await _check_auto_renew(loaded, {p.name for p in profiles}, ca, report)
+
+
+async def _check_auto_renew(
+    loaded: LoadedConfig, profiles: set[str], authority: CertificateAuthority, report: OnlineReport
+) -> None:
+    for record in Journal(loaded.state_path).records():
+        if record.profile not in profiles or record.current_order_id is None:
+            continue
+        try:
+            details = await authority.details(record.current_order_id)
+        except PancertError as exc:
+            report.warn(f"{record.profile}: cannot read SCM order {record.current_order_id}: {exc}")
+            continue
+        if (details.auto_renew_state or "").strip().lower() in _AUTO_RENEWING:
+            report.warn(
+                f"{record.profile} on {record.firewall}: SCM's own auto-renewal is "
+                f"{details.auto_renew_state} for order {record.current_order_id}; it "
+                "would order behind pancert's back — turn it off in SCM"
+            )
+
+
+async def _check_firewall(
+    firewall: FirewallProfile, locations: list[str], report: OnlineReport
+) -> None:
+    where = f"firewall {firewall.name} ({firewall.url})"
+    try:
+        async with open_firewall(firewall) as fw:
+            version = await fw.version()
+            info = await fw.system_info()
+            ha = await fw.ha_state()
+            for location in locations:
+                await fw.certificates(Location(location))
+    except PancertError as exc:
+        report.fail(f"{where}: {exc}")
+        return
+    report.ok(
+        f"{where}: TLS identity verified, API key accepted; {info.model} PAN-OS "
+        f"{version}, serial {info.serial}; configuration reads allowed in "
+        f"{', '.join(locations)}"
+    )
+    if ha.passive:
+        report.fail(f"{where}: this is the passive HA peer; point the profile at the active peer")
+    elif ha.enabled:
+        report.ok(f"{where}: HA {ha.local_state}, running config {ha.running_sync}")
+    if firewall.commit_user is None:
+        report.fail(f"{firewall.source}: paloalto_commit_user: required to commit")
+    report.lines.append(
+        f"note: {where}: import and commit rights are proven by the first "
+        "renewal (checking them would change the firewall)"
+    )
+
+
+def run_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineReport:
+    return asyncio.run(check_online(loaded, names))
