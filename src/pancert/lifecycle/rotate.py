@@ -143,22 +143,23 @@ def _is_ip(name: str) -> bool:
 
 async def prepare_csr(ctx: Context) -> None:
     """Bring the rotation to ORDER_INTENT: a pending entry with our key exists on the firewall
-    and its CSR is recorded. A CSR is reused until ordered; a profile change discards it."""
+    and its CSR is recorded. A CSR is reused until ordered; a profile change discards it.
+
+    ORDER_INTENT is left alone: the order may have reached SCM, and only :func:`order`
+    (which looks it up first) may decide what happens next.
+    """
     rotation = ctx.rotation
     location = ctx.pair.location
-    if rotation.step in (Step.CSR_ON_DEVICE, Step.ORDER_INTENT) and rotation.order_id is None:
-        if (
-            rotation.profile_hash != ctx.pair.wanted.content_hash
-            and rotation.step is Step.CSR_ON_DEVICE
-        ):
-            await _discard_pending(ctx, "the profile changed before the CSR was ordered")
-            rotation = ctx.rotation
-        elif rotation.object_name not in ctx.inventory:
-            rotation.step, rotation.csr_pem = Step.CSR_INTENT, None
-            ctx.save()
+    if rotation.step is Step.ORDER_INTENT:
+        return
+    if rotation.profile_hash != ctx.pair.wanted.content_hash:
+        await _discard_pending(ctx, "the profile changed before the CSR was ordered")
+        return
+    if rotation.step is Step.CSR_ON_DEVICE and rotation.object_name not in ctx.inventory:
+        rotation.step, rotation.csr_pem = Step.CSR_INTENT, None
+        ctx.save()
     if rotation.step is Step.CSR_INTENT:
-        entry = ctx.inventory.get(rotation.object_name)
-        if entry is None:
+        if rotation.object_name not in ctx.inventory:
             try:
                 await ctx.fw.generate_csr(_csr_request(ctx, rotation.object_name), location)
             except PancertError as exc:
@@ -169,14 +170,14 @@ async def prepare_csr(ctx: Context) -> None:
             raise StepFailed("PAN-OS export CSR", str(exc)) from exc
         rotation.step = Step.CSR_ON_DEVICE
         ctx.save()
-    if rotation.step is Step.CSR_ON_DEVICE:
-        rotation.step = Step.ORDER_INTENT
-        ctx.save()
+    rotation.step = Step.ORDER_INTENT
+    ctx.save()
 
 
 async def _discard_pending(ctx: Context, why: str) -> None:
     rotation = ctx.rotation
-    if rotation.object_name in ctx.inventory:
+    entry = ctx.inventory.get(rotation.object_name)
+    if entry is not None and entry.pending:
         try:
             await ctx.fw.delete_certificate(rotation.object_name, ctx.pair.location)
         except PancertError as exc:
@@ -211,6 +212,11 @@ async def order(ctx: Context, *, resumed: bool) -> None:
             assert lookup.order_id is not None
             _record_order(ctx, lookup.order_id, None)
             return
+        if lookup.outcome is LookupOutcome.NOT_FOUND and rotation.object_name not in ctx.inventory:
+            # never ordered, and its key is gone too (reverted): start from a fresh CSR
+            rotation.step, rotation.csr_pem = Step.CSR_INTENT, None
+            ctx.save()
+            await prepare_csr(ctx)
         if lookup.outcome is LookupOutcome.UNSUPPORTED:
             raise NeedsPerson(
                 "SCM find order",
