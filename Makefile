@@ -22,8 +22,10 @@ test: lint
 demo: setup
 	$(RUN) pancert demo
 
+# 1,000 certificates at half the preset's durations, plus the scaling run; see bench/README.md
+BENCH_ARGS ?= --time-scale 0.5 --scaling 10,100,1000
 bench: setup
-	$(RUN) python -m bench
+	$(RUN) python -m bench $(BENCH_ARGS)
 
 reliability: setup
 	$(RUN) pytest -q tests/reliability

@@ -8,13 +8,15 @@ the agent's GIL.
 
 Protocol on stdin/stdout, one JSON object per line: first ``{"ready": …, "config": …}``;
 then ``counts`` answers the request counters (PAN-OS calls by kind summed over the fleet,
-the maximum per firewall, SCM calls by kind, commits) and ``quit`` stops the servers.
+the maximum per firewall, SCM calls by kind, commits, the sandbox's own CPU seconds) and
+``quit`` stops the servers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 from collections import Counter
 from pathlib import Path
@@ -123,7 +125,14 @@ def counts(world: SandboxWorld) -> dict[str, Any]:
         "panos_max_per_firewall": dict(per_firewall_max),
         "scm": world.scm.recorder.counts(),
         "commits": commits,
+        "cpu_s": _cpu_s(),
     }
+
+
+def _cpu_s() -> float:
+    """This process's CPU so far: the whole sandbox (servers, TLS, XML, signing)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,9 @@ class Outcome:
     panos_by_kind: dict[str, int] = field(default_factory=dict)
     scm_by_kind: dict[str, int] = field(default_factory=dict)
     max_per_firewall: dict[str, int] = field(default_factory=dict)
+    sandbox_cpu_s: float = 0.0
+    """CPU the sandbox process spent during the run: near ``wall_s`` means the sandbox, not
+    pancert, was the bottleneck."""
     note: str = ""
 
     def details(self) -> dict[str, Any]:
@@ -54,6 +57,7 @@ class Outcome:
             "panos_calls_by_kind": self.panos_by_kind,
             "scm_calls_by_kind": self.scm_by_kind,
             "max_calls_per_firewall_by_kind": self.max_per_firewall,
+            "sandbox_cpu_s": round(self.sandbox_cpu_s, 2),
             "note": self.note,
         }
 
@@ -100,6 +104,7 @@ def _outcome(
         panos,
         scm,
         _delta(after["panos_max_per_firewall"], before["panos_max_per_firewall"]),
+        sandbox_cpu_s=after["cpu_s"] - before["cpu_s"],
     )
 
 
@@ -212,7 +217,8 @@ def _echo(name: str, outcome: Outcome) -> None:
     status = "ok" if outcome.code == 0 else f"EXIT {outcome.code}, see {outcome.log}"
     print(
         f"  {name}: {f.certs} certs, wall {f.wall_s:.2f} s, bound {f.bound_s:.2f} s, "
-        f"ratio {f.ratio:.2f} ({status})",
+        f"ratio {f.ratio:.2f}, agent CPU {f.cpu_ms_per_cert * f.certs / 1000:.1f} s, "
+        f"sandbox CPU {outcome.sandbox_cpu_s:.1f} s ({status})",
         flush=True,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bench.__main__ import main
@@ -31,42 +32,38 @@ FIELDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("bench")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PANCERT_BENCH_KEY_CACHE", str(tmp / "keys"))
-        code = main(
-            [
-                "--time-scale",
-                "0.05",
-                "--firewalls",
-                str(FIREWALLS),
-                "--certs-per-firewall",
-                str(PER_FIREWALL),
-                "--sequential-sample",
-                str(SAMPLE),
-                "--scaling",
-                f"{PER_FIREWALL},{FIREWALLS * PER_FIREWALL}",
-                "--output",
-                str(tmp / "latest.json"),
-                "--plot",
-                str(tmp / "scaling.png"),
-                "--workdir",
-                str(tmp / "work"),
-            ]
-        )
-    document = json.loads((tmp / "latest.json").read_text())
-    assert isinstance(document, dict)
-    return {"code": code, "document": document, "tmp": tmp}
+def test_smoke_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One run (one test, so xdist never starts two fleets) checked from every side."""
+    monkeypatch.setenv("PANCERT_BENCH_KEY_CACHE", str(tmp_path / "keys"))
+    code = main(
+        [
+            "--time-scale",
+            "0.05",
+            "--firewalls",
+            str(FIREWALLS),
+            "--certs-per-firewall",
+            str(PER_FIREWALL),
+            "--sequential-sample",
+            str(SAMPLE),
+            "--scaling",
+            f"{PER_FIREWALL},{FIREWALLS * PER_FIREWALL}",
+            "--output",
+            str(tmp_path / "latest.json"),
+            "--plot",
+            str(tmp_path / "scaling.png"),
+            "--workdir",
+            str(tmp_path / "work"),
+        ]
+    )
+    assert code == 0
+    document = json.loads((tmp_path / "latest.json").read_text())
+    _check_shape(document)
+    _check_bound(document)
+    _check_counts(document)
+    _check_scaling(document, tmp_path)
 
 
-def test_every_agent_run_succeeds_and_latest_json_has_the_issue_shape(
-    run: dict[str, object],
-) -> None:
-    assert run["code"] == 0
-    document = run["document"]
-    assert isinstance(document, dict)
+def _check_shape(document: dict[str, Any]) -> None:
     assert set(document["scenarios"]) == set(SCENARIOS)
     for name, figures in document["scenarios"].items():
         assert set(figures) == FIELDS, name
@@ -78,23 +75,18 @@ def test_every_agent_run_succeeds_and_latest_json_has_the_issue_shape(
     assert document["machine"]["cpus"] >= 1
 
 
-def test_bound_is_the_presets_arithmetic(run: dict[str, object]) -> None:
-    document = run["document"]
-    assert isinstance(document, dict)
+def _check_bound(document: dict[str, Any]) -> None:
     expected = rotation_bound(FAST.scaled(0.05), FIREWALLS, PER_FIREWALL).seconds
     assert document["scenarios"]["renew_all"]["bound_s"] == pytest.approx(expected, abs=1e-3)
     assert any(line.startswith("bound = max(") for line in document["bound_arithmetic"])
 
 
-def test_counts_follow_the_lifecycle(run: dict[str, object]) -> None:
-    document = run["document"]
-    assert isinstance(document, dict)
+def _check_counts(document: dict[str, Any]) -> None:
     scenarios, details = document["scenarios"], document["details"]
     certs = FIREWALLS * PER_FIREWALL
     for name in ("enroll_all", "renew_all"):
         assert scenarios[name]["commits_per_firewall"] == 1
-        scm = details[name]["scm_calls_by_kind"]
-        assert scm.get("enroll") == certs
+        assert details[name]["scm_calls_by_kind"].get("enroll") == certs
         assert details[name]["panos_calls_by_kind"]["generate"] == certs
     noop = details["noop"]
     assert noop["scm_calls_by_kind"] == {}
@@ -105,11 +97,8 @@ def test_counts_follow_the_lifecycle(run: dict[str, object]) -> None:
     assert sequential["generate"] == SAMPLE
 
 
-def test_scaling_points_and_plot(run: dict[str, object]) -> None:
-    document = run["document"]
-    tmp = run["tmp"]
-    assert isinstance(document, dict)
-    assert isinstance(tmp, Path)
-    assert [p["certs"] for p in document["scaling"]] == [PER_FIREWALL, FIREWALLS * PER_FIREWALL]
-    assert all(p["sequential_s"] > 0 and p["bound_s"] > 0 for p in document["scaling"])
-    assert (tmp / "scaling.png").read_bytes().startswith(b"\x89PNG")
+def _check_scaling(document: dict[str, Any], tmp_path: Path) -> None:
+    points = document["scaling"]
+    assert [p["certs"] for p in points] == [PER_FIREWALL, FIREWALLS * PER_FIREWALL]
+    assert all(p["sequential_s"] > 0 and p["bound_s"] > 0 for p in points)
+    assert (tmp_path / "scaling.png").read_bytes().startswith(b"\x89PNG")
