@@ -228,10 +228,18 @@ class AdminApiClient:
                 raise ScmProtocolError("SCM list: expected a list")
             for row in rows:
                 # the filter's exact/substring and case rules are undocumented: check again
+                if not isinstance(row, dict):
+                    raise ScmProtocolError(f"SCM list: unreadable row {row!r:.200}")
                 if str(row.get("commonName", "")).lower() == common_name.lower():
-                    ids.append(int(row["sslId"]))
+                    try:
+                        ids.append(int(row["sslId"]))
+                    except (KeyError, TypeError, ValueError) as exc:
+                        raise ScmProtocolError(
+                            f"SCM list: no numeric sslId in {row!r:.200}"
+                        ) from exc
             position += len(rows)
-            total = int(response.headers.get("x-total-count", position))
+            count = response.headers.get("x-total-count", "")
+            total = int(count) if count.isdigit() else position
             if len(rows) < PAGE_SIZE or position >= total:
                 return ids
 
