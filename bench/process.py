@@ -3,6 +3,10 @@
 A measured child is reaped with ``os.wait4``, which returns that one child's own resource
 usage: user + system CPU and its peak resident set (``ru_maxrss``, KiB on Linux). Unlike
 ``RUSAGE_CHILDREN`` it is not polluted by earlier children or by the fleet process.
+
+While it runs, ``/proc/PID/schedstat`` is sampled (Linux) for the time the child spent
+runnable but waiting for a CPU: on a shared or small machine that, not pancert, can be
+where the wall time goes, and the figure says so.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +32,17 @@ class Measured:
     cpu_s: float
     peak_rss_mb: float
     output: Path
+    cpu_wait_s: float = 0.0
+    """Time runnable but waiting for a CPU (main thread, from schedstat; 0 if unknown)."""
+
+
+def _cpu_wait(pid: int, done: threading.Event, last: list[float]) -> None:
+    path = Path(f"/proc/{pid}/schedstat")
+    while not done.wait(0.1):
+        try:
+            last[0] = int(path.read_text().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return
 
 
 def measure(command: list[str], output: Path, env: dict[str, str] | None = None) -> Measured:
@@ -35,8 +51,13 @@ def measure(command: list[str], output: Path, env: dict[str, str] | None = None)
     with output.open("w") as sink:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        done, waited = threading.Event(), [0.0]
+        sampler = threading.Thread(target=_cpu_wait, args=(child.pid, done, waited), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     return Measured(
         code=child.returncode,
@@ -44,6 +65,7 @@ def measure(command: list[str], output: Path, env: dict[str, str] | None = None)
         cpu_s=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         output=output,
+        cpu_wait_s=waited[0],
     )
 
 

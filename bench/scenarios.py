@@ -48,6 +48,8 @@ class Outcome:
     sandbox_cpu_s: float = 0.0
     """CPU the sandbox process spent during the run: near ``wall_s`` means the sandbox, not
     pancert, was the bottleneck."""
+    agent_cpu_wait_s: float = 0.0
+    """Time the agent was runnable but had no CPU (other processes had it)."""
     note: str = ""
 
     def details(self) -> dict[str, Any]:
@@ -58,6 +60,7 @@ class Outcome:
             "scm_calls_by_kind": self.scm_by_kind,
             "max_calls_per_firewall_by_kind": self.max_per_firewall,
             "sandbox_cpu_s": round(self.sandbox_cpu_s, 2),
+            "agent_cpu_wait_s": round(self.agent_cpu_wait_s, 2),
             "note": self.note,
         }
 
@@ -105,6 +108,7 @@ def _outcome(
         scm,
         _delta(after["panos_max_per_firewall"], before["panos_max_per_firewall"]),
         sandbox_cpu_s=after["cpu_s"] - before["cpu_s"],
+        agent_cpu_wait_s=run.cpu_wait_s * factor,
     )
 
 
@@ -218,7 +222,8 @@ def _echo(name: str, outcome: Outcome) -> None:
     print(
         f"  {name}: {f.certs} certs, wall {f.wall_s:.2f} s, bound {f.bound_s:.2f} s, "
         f"ratio {f.ratio:.2f}, agent CPU {f.cpu_ms_per_cert * f.certs / 1000:.1f} s, "
-        f"sandbox CPU {outcome.sandbox_cpu_s:.1f} s ({status})",
+        f"sandbox CPU {outcome.sandbox_cpu_s:.1f} s, agent waited {outcome.agent_cpu_wait_s:.1f} s "
+        f"for a CPU ({status})",
         flush=True,
     )
 
