@@ -28,7 +28,9 @@ bench: setup
 	$(RUN) python -m bench $(BENCH_ARGS)
 
 reliability: setup
-	$(RUN) pytest -q tests/reliability
+	@summary=$$(mktemp); \
+	PANCERT_RELIABILITY_SUMMARY=$$summary $(RUN) pytest -q -n 2 tests/reliability; \
+	status=$$?; cat $$summary; rm -f $$summary; exit $$status
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -6,10 +6,14 @@ report's ``user_properties``, so they add up the same under pytest-xdist, and
 ``pytest_terminal_summary`` prints::
 
     reliability: faults=N crashes=N bad_inputs=N secret_scans=N soak_runs=N violations=V
+
+A failed case that found invariant violations counts them before failing, so V > 0 whenever
+an invariant broke (and pytest's exit status says the run failed).
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,7 +68,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the line, or write it to ``$PANCERT_RELIABILITY_SUMMARY`` so that ``make
+    reliability`` can print it last, after pytest's own closing line."""
     if not any(_totals.values()):
         return
     figures = " ".join(f"{c}={_totals[c]}" for c in CATEGORIES)
-    terminalreporter.write_line(f"reliability: {figures}")
+    line = f"reliability: {figures}"
+    target = os.environ.get("PANCERT_RELIABILITY_SUMMARY")
+    if target:
+        Path(target).write_text(line + "\n")
+    else:
+        terminalreporter.write_line(line)
