@@ -184,6 +184,9 @@ class FirewallRun:
         ids = self.journal.read_ids(pair.profile.name)
         if ids is not None and record.current_object == pair.profile.name:
             record.current_order_id, record.current_renew_id = ids
+        if record.current_object is not None and not self.settings.dry_run:
+            # remembered once, so status and later runs know what was adopted
+            self.journal.save(record, self.settings.clock())
         return record
 
     async def _converge(self, contexts: list[Context]) -> None:

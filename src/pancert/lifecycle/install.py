@@ -166,6 +166,15 @@ async def _unbound(ctx: Context, new: str) -> list[Reference]:
         raise StepFailed(f"{ctx.pair.profile.source}", str(exc), exit_code=2) from exc
     except PancertError as exc:
         raise StepFailed("PAN-OS read bindings", str(exc)) from exc
+    for binding in wanted:
+        if binding.template is not None:
+            raise StepFailed(
+                f"{ctx.pair.profile.source}",
+                f"paloalto_bindings: {binding.kind} {binding.name!r} is pushed by Panorama "
+                f"template {binding.template}; bind the certificate there, or remove it from "
+                "paloalto_bindings",
+                exit_code=2,
+            )
     return [b for b in wanted if (b.kind, b.name) not in done]
 
 

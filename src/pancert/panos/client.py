@@ -43,7 +43,7 @@ from pancert.panos.models import (
     ReferenceKind,
     SystemInfo,
 )
-from pancert.panos.references import find_references
+from pancert.panos.references import find_references, template_of
 from pancert.panos.tls import build_verify
 from pancert.panos.xml import E, check_envelope, child_text, parse, text_of, to_text
 from pancert.redaction import register_secret
@@ -297,17 +297,20 @@ class PanosClient:
             if node is None:
                 raise BindingTargetError(kind, name, location.name)
             current = child_text(node, "certificate") or ""
-            return Reference(kind, name, f"{xpath}/certificate", location, current)
+            return Reference(
+                kind, name, f"{xpath}/certificate", location, current, template=template_of(node)
+            )
         if kind is not ReferenceKind.DECRYPTION_RULE:
             raise ValueError(f"{kind} cannot be a profile binding")
         rule = xpaths.existing_entry(xpaths.decryption_rules(location), name)
         node = await self._subtree(rule)
         inbound = None if node is None else node.find("type/ssl-inbound-inspection")
-        if inbound is None:
+        if node is None or inbound is None:
             raise BindingTargetError(kind, name, location.name)
-        if len(inbound) == 0 and (inbound.text or "").strip():
+        current = (inbound.text or "").strip()
+        if len(inbound) == 0 and (current or not await self._member_lists()):
             base = f"{rule}/type/ssl-inbound-inspection"
-            return Reference(kind, name, base, location, (inbound.text or "").strip())
+            return Reference(kind, name, base, location, current, template=template_of(node))
         return Reference(
             kind,
             name,
@@ -315,7 +318,16 @@ class PanosClient:
             location,
             "",
             ReferenceForm.MEMBER,
+            template=template_of(node),
         )
+
+    async def _member_lists(self) -> bool:
+        """Whether this PAN-OS holds inbound-inspection certificates as a member list (10.2+)
+        rather than one value; asked only when an empty rule leaves the shape open."""
+        major, minor, *_ = (
+            int(p) if p.isdigit() else 0 for p in [*(await self.version()).split("."), "0", "0"]
+        )
+        return (major, minor) >= (10, 2)
 
     async def rebind(self, reference: Reference, new_name: str) -> None:
         """Point ``reference`` at certificate ``new_name``. Lists gain the new name before

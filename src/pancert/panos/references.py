@@ -8,6 +8,7 @@ member list under ``ssl-inbound-inspection``, earlier releases the name as its t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from lxml import etree
@@ -26,6 +27,20 @@ def _named(element: etree._Element, path: str) -> Iterator[tuple[str, etree._Ele
             yield name, entry
 
 
+def template_of(node: etree._Element) -> str | None:
+    """The Panorama template that pushed ``node`` (or an ancestor): ``ptpl``/``src="tpl"``
+    as a firewall shows template values (reference §3). Such nodes are Panorama's to change."""
+    for element in (node, *node.iterancestors()):
+        if element.get("src") in ("tpl", "ptpl") or element.get("ptpl"):
+            return element.get("ptpl") or "(a Panorama template)"
+    return None
+
+
+def _owned(reference: Reference, node: etree._Element) -> Reference:
+    template = template_of(node)
+    return reference if template is None else dataclasses.replace(reference, template=template)
+
+
 def _scope_references(
     scope: _Scope, cert: str, profiles: dict[str, str]
 ) -> Iterator[tuple[Reference, str | None]]:
@@ -38,7 +53,10 @@ def _scope_references(
             xpath = profile + "/certificate"
             profiles[name] = xpath
             yield (
-                Reference(ReferenceKind.SSL_TLS_SERVICE_PROFILE, name, xpath, location, cert),
+                _owned(
+                    Reference(ReferenceKind.SSL_TLS_SERVICE_PROFILE, name, xpath, location, cert),
+                    entry,
+                ),
                 None,
             )
     rules = f"{prefix}/rulebase/decryption/rules"
@@ -50,29 +68,36 @@ def _scope_references(
         members = [(m.text or "").strip() for m in inbound.findall("certificates/member")]
         if cert in members:
             yield (
-                Reference(
-                    ReferenceKind.DECRYPTION_RULE,
-                    name,
-                    base + "/certificates",
-                    location,
-                    cert,
-                    ReferenceForm.MEMBER,
+                _owned(
+                    Reference(
+                        ReferenceKind.DECRYPTION_RULE,
+                        name,
+                        base + "/certificates",
+                        location,
+                        cert,
+                        ReferenceForm.MEMBER,
+                    ),
+                    entry,
                 ),
                 None,
             )
         elif len(inbound) == 0 and (inbound.text or "").strip() == cert:
-            yield Reference(ReferenceKind.DECRYPTION_RULE, name, base, location, cert), None
+            reference = Reference(ReferenceKind.DECRYPTION_RULE, name, base, location, cert)
+            yield _owned(reference, entry), None
     for name, entry in _named(element, "certificate-profile/entry"):
         if any(ca.get("name") == cert for ca in entry.iterfind("CA/entry")):
             xpath = xpaths.existing_entry(prefix + "/certificate-profile", name) + "/CA"
             yield (
-                Reference(
-                    ReferenceKind.CERTIFICATE_PROFILE,
-                    name,
-                    xpath,
-                    location,
-                    cert,
-                    ReferenceForm.ENTRY,
+                _owned(
+                    Reference(
+                        ReferenceKind.CERTIFICATE_PROFILE,
+                        name,
+                        xpath,
+                        location,
+                        cert,
+                        ReferenceForm.ENTRY,
+                    ),
+                    entry,
                 ),
                 None,
             )
@@ -146,5 +171,6 @@ def find_references(
             local = "authentication/certificate/local-certificate/name"
             if child_text(gateway, local) == cert:
                 xpath = f"{xpaths.existing_entry(xpaths.IKE_GATEWAYS, name)}/{local}"
-                found.append(Reference(ReferenceKind.IKE_GATEWAY, name, xpath, location, cert))
+                reference = Reference(ReferenceKind.IKE_GATEWAY, name, xpath, location, cert)
+                found.append(_owned(reference, gateway))
     return found

@@ -85,12 +85,14 @@ DEMO_PROFILES = (
 )
 
 
-def _dump(path: Path, data: dict[str, Any]) -> Path:
+def _dump(path: Path, data: dict[str, Any], *, secret: bool = False) -> Path:
     yaml = YAML()
     yaml.default_flow_style = False
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         yaml.dump(data, handle)
+    if secret:
+        path.chmod(0o600)  # as the README asks of every file holding a secret
     return path
 
 
@@ -216,6 +218,7 @@ class SandboxWorld:
                     "sectigo_cert_type_map": {"DV": 7001, "OV": 7011, "EV": 7021},
                 },
             },
+            secret=True,
         )
         for index, firewall in enumerate(self.fleet.firewalls, start=1):
             _dump(
@@ -227,6 +230,7 @@ class SandboxWorld:
                     "paloalto_commit_user": firewall.username,
                     "paloalto_ca_bundle": str(self.ca_bundle),
                 },
+                secret=True,
             )
         for spec in profiles:
             _dump(profile_dir / f"{spec.name}.yaml", spec.as_yaml())

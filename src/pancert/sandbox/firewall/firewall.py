@@ -135,12 +135,13 @@ class Firewall(Seeding):
         return touched
 
     def _refuse_template(self, node: etree._Element) -> None:
-        if node.get("src") in ("tpl", "ptpl"):
-            raise ApiError(
-                13,
-                f"{tree.path_of(node)} is pushed by template {node.get('ptpl')} and cannot be "
-                "changed on the firewall",
-            )
+        for owner in (node, *node.iterancestors()):
+            if owner.get("src") in ("tpl", "ptpl"):
+                raise ApiError(
+                    13,
+                    f"{tree.path_of(node)} is pushed by template {owner.get('ptpl')} and cannot "
+                    "be changed on the firewall",
+                )
 
     def _refuse_referenced(self, node: etree._Element) -> None:
         parent = node.getparent()
