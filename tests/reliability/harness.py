@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pancert.lifecycle.journal import Journal, JournalError
 from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import Firewall, FirewallSettings
 from pancert.sandbox.scm import ScmSandboxSettings
@@ -100,7 +101,20 @@ class Case:
     def run(self, *args: str, timeout: float = 300) -> Result:
         result = self.agent(*args, timeout=timeout)
         self.results.append(result)
+        self.remember_orders()
         return result
+
+    def remember_orders(self) -> None:
+        """Note the order ids the journal holds now (a later rotation replaces them)."""
+        journal = Journal(self.state)
+        try:
+            records = journal.records()
+        except JournalError:
+            return  # the invariants report an unreadable journal
+        for r in records:
+            self.seen_orders.update(i for i in (r.current_order_id,) if i is not None)
+            if r.rotation is not None and r.rotation.order_id is not None:
+                self.seen_orders.add(r.rotation.order_id)
 
     def spawn_and_wait(self, *args: str, timeout: float = 300) -> Result:
         """Run in a new session (a ``kill`` fault SIGKILLs its group) and wait for it."""

@@ -19,6 +19,7 @@ import pytest
 
 from pancert.lifecycle.journal import Journal, PairRecord
 from pancert.sandbox.faults import FaultRule
+from pancert.sandbox.firewall import FirewallSettings
 
 from .conftest import Tally
 from .harness import PAIRS, Case, settle
@@ -137,3 +138,29 @@ from typing import Any
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+@pytest.mark.parametrize("kind", ["config_edit", pytest.param("import", marks=pytest.mark.slow)])
+def test_another_admin_commits_after_every_write(tmp_path: Path, tally: Tally, kind: str) -> None:
+    """Another admin commits the whole candidate after each of pancert's writes, through a
+    renewal that is killed once mid-way: no commit at any instant may break a binding."""
+    case = Case.start(tmp_path, fw=FirewallSettings(commit_duration_s=0.0))
+    try:
+        first = case.run("renew")
+        assert first.code == 0, first.text
+        for fw in case.firewalls:
+            fw.set_switches({"commit_by_other_after_writes": True})
+        process = case.agent.spawn("renew", "--force")
+        case.add_fault("fw1", FaultRule(kind=kind, fault="kill", pgid=process.pid, when="after"))
+        process.communicate(timeout=300)
+        case.clear_faults()
+        final = settle(case)
+        assert any(c.user == "admin2" for c in case.firewalls[0].commits), "no admin committed"
+        problems = [f"{fw.name}: {p}" for fw in case.firewalls for p in fw.binding_violations]
+        if final.code != 0:
+            problems.append(f"no convergence: {final.text[-600:]}")
+        problems += case_problems(case, PAIRS, converged=True)
+    finally:
+        case.stop()
+    tally.count("crashes")
+    tally.violations(problems)
