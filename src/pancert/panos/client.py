@@ -14,12 +14,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from pydantic import SecretStr
 
-from pancert.panos import parsers, xpaths
+from pancert.panos import builders, parsers, xpaths
+from pancert.panos.chain import order_chain
 from pancert.panos.errors import (
     BindingTargetError,
     CommitFailedError,
@@ -36,7 +35,6 @@ from pancert.panos.models import (
     CsrRequest,
     HaState,
     JobResult,
-    KeyAlgorithm,
     Location,
     Reference,
     ReferenceForm,
@@ -49,31 +47,6 @@ from pancert.panos.xml import E, check_envelope, child_text, parse, text_of, to_
 from pancert.redaction import register_secret
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def order_chain(pems: bytes | str | Sequence[bytes | str]) -> bytes:
-    """Leaf first, then each issuer in turn; self-signed roots dropped (reference §6 [KB-4289]).
-
-    Certificates that do not link into the leaf's chain are dropped too: PAN-OS keeps the
-    file as the entry's chain, and an unrelated certificate there would be served to clients.
-    """
-    blobs = [pems] if isinstance(pems, bytes | str) else list(pems)
-    certs = [
-        x509.load_pem_x509_certificate(p)
-        for blob in blobs
-        for p in parsers.split_pem_certificates(blob)
-    ]
-    if not certs:
-        raise ValueError("no PEM certificate to import")
-    issued = [c for c in certs if c.subject != c.issuer]
-    leaves = [c for c in issued if not any(o.issuer == c.subject for o in issued if o is not c)]
-    current = leaves[0] if leaves else certs[0]
-    chain = [current]
-    by_subject = {c.subject: c for c in issued}
-    while current.issuer in by_subject and by_subject[current.issuer] not in chain:
-        current = by_subject[current.issuer]
-        chain.append(current)
-    return b"".join(c.public_bytes(Encoding.PEM) for c in chain)
 
 
 class PanosClient:
@@ -185,37 +158,7 @@ class PanosClient:
     async def generate_csr(self, request: CsrRequest, location: Location) -> str:
         """``request certificate generate … signed-by external`` (reference §4): key pair and
         CSR made on the firewall; returns the firewall's message."""
-        algorithm = (
-            E("RSA", E("rsa-nbits", str(request.key_size)))
-            if request.algorithm is KeyAlgorithm.RSA
-            else E("ECDSA", E("ecdsa-nbits", str(request.key_size)))
-        )
-        children: list[etree._Element] = [
-            E("certificate-name", xpaths.check_name(request.name)),
-            E("name", request.common_name),
-            E("algorithm", algorithm),
-            E("digest", request.digest),
-            E("signed-by", "external"),
-            E("ca", "no"),
-        ]
-        for tag, value in (
-            ("country-code", request.country),
-            ("state", request.state),
-            ("locality", request.locality),
-            ("organization", request.organization),
-            ("email", request.email),
-        ):
-            if value:
-                children.append(E(tag, value))
-        for tag, values in (
-            ("organization-unit", request.organizational_units),
-            ("hostname", request.dns_names),
-            ("ip", request.ip_addresses),
-            ("alt-email", request.emails),
-        ):
-            if values:
-                children.append(E(tag, *[E("member", v) for v in values]))
-        root = await self._op(E("request", E("certificate", E("generate", *children))), location)
+        root = await self._op(builders.generate_csr(request), location)
         return " ".join(m for m in [child_text(root, "result") or ""] if m)
 
     async def _export(self, name: str, location: Location, fmt: str) -> bytes:
@@ -363,12 +306,8 @@ class PanosClient:
 
     async def commit(self, admin: str, description: str | None = None) -> CommitResult:
         """Admin-scoped partial commit (reference §7); never excludes a scope."""
-        children: list[etree._Element] = [E("partial", E("admin", E("member", admin)))]
-        if description:
-            children.append(E("description", description))
-        root = await self._xml(
-            {"type": "commit", "action": "partial", "cmd": to_text(E("commit", *children))}
-        )
+        cmd = to_text(builders.partial_commit(admin, description))
+        root = await self._xml({"type": "commit", "action": "partial", "cmd": cmd})
         return parsers.commit(root)
 
     async def job(self, job_id: int) -> JobResult:
