@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     table = Table(*COLUMNS, title=f"pancert status ({loaded.config_path})")
     for row in rows:
         data = row.as_json()
+        if row.not_after is not None:
+            data["not_after"] = f"{row.not_after:%Y-%m-%d %H:%M}"
         table.add_row(*(redact("" if data[c] is None else str(data[c])) for c in COLUMNS))
-    Console(width=200 if args.table and not sys.stdout.isatty() else None).print(table)
+    Console(width=160 if args.table and not sys.stdout.isatty() else None).print(table)
     return status_codes.CONVERGED
