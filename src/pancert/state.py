@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import getpass
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TextIO
 from filelock import FileLock, Timeout
 
 from pancert.errors import EulaNotAcceptedError, LockHeldError
+from pancert.fileio import atomic_write
 
 __all__ = [
     "ACCEPT_ENV",
@@ -105,12 +105,8 @@ class StateFolder:
             "accepted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "accepted_by": _user(),
         }
-        temporary = self.eula_path.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(record, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(self.eula_path)
+        # readable by every account that shares this configuration (issue 2, EULA)
+        atomic_write(self.eula_path, json.dumps(record), mode=0o644)
 
 
 def _user() -> str:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from pancert.fileio import atomic_write
 from pancert.lifecycle.journal import (
     Journal,
     JournalError,
     PairRecord,
     Step,
-    atomic_write,
     parse_ids,
 )
 from pancert.lifecycle.naming import is_rotation_of, new_request_id, object_name
@@ -57,7 +57,7 @@ def test_a_killed_writer_leaves_the_old_or_the_new_content(tmp_path: Path, kill_
     atomic_write(target, b'{"old": true}')
     script = textwrap.dedent(
         f"""
-        import os, signal, pancert.lifecycle.journal as j
+        import os, signal, pancert.fileio as j
         real_fsync, real_replace = os.fsync, os.replace
         point = {kill_point!r}
         def fsync(fd):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pancert.fileio import atomic_write
 from pancert.secrets import (
     PASSPHRASE_HINT,
     AlreadyEncryptedError,
@@ -22,7 +23,6 @@ from pancert.secrets import (
     encrypt_file,
     encrypt_text,
 )
-from pancert.secrets._files import atomic_write
 from pancert.secrets._tree import Rule
 from tests.conftest import SHARED
 from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, kill_agent

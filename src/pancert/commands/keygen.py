@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
-import os
-import stat
+import io
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,30 +82,16 @@ def _read(path: Path) -> Any:
 
 
 def write_atomically(path: Path, document: Any) -> None:
-    """Temp file beside ``path``, fsync, rename over it; mode bits of the original kept."""
+    """The YAML document, comments and quoting kept, written durably; the file's mode kept."""
     from ruamel.yaml import YAML
+
+    from pancert.fileio import atomic_write
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yaml.dump(document, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    with contextlib.suppress(OSError):
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    text = io.StringIO()
+    yaml.dump(document, text)
+    atomic_write(path, text.getvalue())
 
 
 async def _keygen(document: Any, path: Path, user: str, password: str) -> str:

@@ -19,8 +19,6 @@ import binascii
 import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pancert.errors import PancertError
+from pancert.fileio import atomic_write
 
 
 class JournalError(PancertError):
@@ -113,35 +112,6 @@ class PairRecord(BaseModel):
     @property
     def in_flight(self) -> bool:
         return self.rotation is not None and self.rotation.step is not Step.DEPLOYED
-
-
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return  # Windows cannot open a directory for fsync; its rename is already durable
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Journal:

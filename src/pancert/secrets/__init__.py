@@ -4,6 +4,7 @@ Reference: shared/reference/sops-format.md. Files written here are read by the r
 (3.11 and later) and the other way round; the interop tests prove both directions.
 """
 
+from pancert.fileio import atomic_write
 from pancert.secrets._errors import (
     PASSPHRASE_HINT,
     AlreadyEncryptedError,
@@ -22,7 +23,6 @@ from pancert.secrets._files import (
     DecryptStatus,
     EncryptOutcome,
     EncryptStatus,
-    atomic_write,
     decrypt_file,
     decrypt_in_memory,
     decrypt_text,

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import secrets as random
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pancert.fileio import atomic_write
 from pancert.redaction import register_secret
 from pancert.secrets import _keys, _tree, _yamltext
 from pancert.secrets._errors import (
@@ -303,28 +302,3 @@ def _read(path: Path) -> str:
         raise SecretsFileError(path, "file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SecretsFileError(path, f"cannot read: {exc}") from exc
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``: temp file + fsync + rename; mode kept, else 0600."""
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o600
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
