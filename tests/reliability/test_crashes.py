@@ -100,7 +100,6 @@ def test_journal_write_killed(tmp_path: Path, tally: Tally, point: str) -> None:
         f"""
         import datetime, os, signal
         from pathlib import Path
-from typing import Any
         from pancert.lifecycle.journal import Journal, PairRecord
         point = {point!r}
         real_fsync = os.fsync
