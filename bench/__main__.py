@@ -69,7 +69,7 @@ def _scaling(
     points = []
     for certs in _sizes(args.scaling):
         firewalls = max(1, certs // per_fw)
-        if firewalls * per_fw == args.firewalls * per_fw and "enroll_all" in main:
+        if firewalls == args.firewalls and "enroll_all" in main:
             figures = main["enroll_all"].figures
         else:
             print(f"scaling: {firewalls * per_fw} certificates on {firewalls} firewalls")
