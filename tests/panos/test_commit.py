@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from pancert.panos import PanosClient, errors
+from pancert.panos import client as client_module
 from pancert.panos.models import SHARED, Location
 from tests.panos.conftest import Sandbox
 from tests.panos.helpers import csr_request
@@ -200,3 +201,18 @@ def test_running_reads_show_only_what_a_commit_published(sandbox: Sandbox) -> No
         assert await client.references_to("new", SHARED, running=True)
 
     sandbox.run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "waited", "progress", "expected"),
+    [
+        pytest.param(4.5, 0.0, 0, 4.5, id="no-progress-yet-keeps-the-schedule"),
+        pytest.param(4.5, 5.0, 50, 4.5, id="later-than-the-schedule-keeps-the-schedule"),
+        pytest.param(6.75, 8.0, 80, 2.0, id="almost-done-polls-soon-but-not-under-2s"),
+        pytest.param(6.75, 5.0, 60, 3.3333333333333335, id="brought-forward-to-the-estimate"),
+    ],
+)
+def test_polls_are_brought_forward_by_the_jobs_progress(
+    scheduled: float, waited: float, progress: int, expected: float
+) -> None:
+    assert client_module._next_poll(scheduled, waited, progress) == pytest.approx(expected)

@@ -22,12 +22,13 @@ from pancert.lifecycle.rotate import Context
 from pancert.panos.client import PanosClient
 from pancert.panos.errors import CommitFailedError, JobTimeoutError
 from pancert.panos.models import Location
+from pancert.panos.snapshot import ConfigSnapshot
 from pancert.scm.models import ApiKind
 
 log = logging.getLogger("pancert.lifecycle")
 
 Done = Callable[[Context, Status, str], None]
-FailAll = Callable[[list[Context], str], None]
+FailAll = Callable[[list[Context], str], Awaitable[None]]
 
 
 def issued_not_after(ctx: Context) -> dt.datetime | None:
@@ -66,7 +67,7 @@ async def commit(fw: PanosClient, contexts: list[Context]) -> str | None:
             return None
         for ctx in rotations:
             ctx.rotation.commit_job = result.job_id
-            ctx.save()
+            await ctx.save()
         log.info("%s: commit job %s started as %s", firewall.name, result.job_id, user)
         job = await fw.wait_for_job(result.job_id, settings.commit_timeout, sleep=_sleep(settings))
         log.info("%s: commit job %s finished: %s", firewall.name, job.job_id, job.result)
@@ -80,14 +81,19 @@ async def commit(fw: PanosClient, contexts: list[Context]) -> str | None:
 
 
 async def deploy(fw: PanosClient, contexts: list[Context], done: Done, fail_all: FailAll) -> None:
-    """After a successful commit: check what is running, then record DEPLOYED."""
+    """After a successful commit: check what is running (one read for the firewall), then
+    record DEPLOYED."""
+    if not contexts:
+        return
+    try:
+        running = await fw.snapshot(running=True)
+    except PancertError as exc:
+        await fail_all(contexts, f"PAN-OS read running configuration: {exc}")
+        return
     for ctx in contexts:
-        try:
-            problem = await _running_problem(fw, ctx)
-        except PancertError as exc:
-            problem = f"PAN-OS read running configuration: {exc}"
+        problem = _running_problem(running, ctx)
         if problem:
-            fail_all([ctx], problem)
+            await fail_all([ctx], problem)
             continue
         await _deployed(ctx)
         done(ctx, Status.CONVERGED, f"deployed {ctx.record.current_object}")
@@ -97,17 +103,16 @@ def _sleep(settings: RunSettings) -> Callable[[float], Awaitable[None]]:
     return settings.sleep or asyncio.sleep
 
 
-async def _running_problem(fw: PanosClient, ctx: Context) -> str | None:
+def _running_problem(running: ConfigSnapshot, ctx: Context) -> str | None:
     name = ctx.rotation.object_name
     location: Location = ctx.pair.location
-    running = {e.name: e for e in await fw.certificates(location, running=True)}
-    entry = running.get(name)
+    entry = next((e for e in running.certificates(location) if e.name == name), None)
     if entry is None or entry.certificate_pem is None or not entry.has_private_key:
         return (
             f"PAN-OS commit: the running configuration has no signed {name} after the "
             "commit (another admin may have reverted the candidate); the next run retries"
         )
-    bound = {(r.kind, r.name) for r in await fw.references_to(name, location, running=True)}
+    bound = {(r.kind, r.name) for r in running.references_to(name, location)}
     missing = [b for b in ctx.pair.profile.bindings if (b.kind, b.name) not in bound]
     if missing:
         names = ", ".join(f"{b.kind} {b.name}" for b in missing)
@@ -131,7 +136,7 @@ async def _deployed(ctx: Context) -> None:
     record.last_error = None
     rotation.step = Step.DEPLOYED
     rotation.last_error = None
-    ctx.save()
+    await ctx.save()
     assert rotation.order_id is not None
     ctx.journal.write_ids(
         ctx.pair.profile.name, rotation.order_id, rotation.renew_id, api=rotation.api or "admin"

@@ -30,6 +30,7 @@ from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.plan import Action, Decision, Observed, decide
 from pancert.lifecycle.rotate import (
     Context,
+    FirewallState,
     StepFailed,
     abandon,
     collect,
@@ -55,6 +56,7 @@ class FirewallRun:
         self.name = pairs[0].firewall.name
         self.outcomes: dict[tuple[str, str], PairOutcome] = {}
         self.failed: set[tuple[str, str]] = set()
+        self.state = FirewallState()
         self.kept: list[Context] = []
         """Pairs with nothing due but superseded objects kept earlier: retried this run."""
 
@@ -72,11 +74,24 @@ class FirewallRun:
                 self._outcome(pair, Status.FAILED, str(exc))
             return list(self.outcomes.values())
         contexts = self._decide(inventory)
-        if not self.settings.dry_run and (contexts or self.kept):
-            await self._converge(contexts)
+        if self.settings.dry_run or not (contexts or self.kept):
+            return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
+        try:
+            await self._check_active()
+        except PancertError as exc:
+            for ctx in [*contexts, *self.kept]:
+                await self._fail(ctx, str(exc), Status.FAILED)
+            return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
+        for ctx in contexts:
+            if ctx.record.rotation is None or not ctx.record.in_flight:
+                await start_rotation(ctx, self.outcomes[ctx.pair.key].reason or "due")
+        await self._converge(contexts)
         return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
 
-    async def _read(self) -> dict[Location, dict[str, CertificateEntry]]:
+    async def _check_active(self) -> None:
+        """Asked only when something is to change: a run with nothing due costs one read per
+        firewall and location. A passive HA peer refuses writes (code 15) and receives the
+        active peer's configuration by sync, so its pairs fail with the remedy."""
         ha = await _call("PAN-OS show high-availability state", self.fw.ha_state)
         if ha.passive:
             raise StepFailed(
@@ -84,6 +99,8 @@ class FirewallRun:
                 f"{self.name} is the passive HA peer; point its profile at the "
                 "active peer (changes sync from there)",
             )
+
+    async def _read(self) -> dict[Location, dict[str, CertificateEntry]]:
         inventory: dict[Location, dict[str, CertificateEntry]] = {}
         for location in dict.fromkeys(p.location for p in self.pairs):
             entries = await _call(
@@ -123,10 +140,9 @@ class FirewallRun:
                         **extra,
                     )
                     continue
-                ctx = Context(pair, record, self.journal, self.fw, self.settings, entries)
-                if decision.action is Action.ROTATE:
-                    start_rotation(ctx, str(decision.reason))
-                due.append(ctx)
+                due.append(
+                    Context(pair, record, self.journal, self.fw, self.settings, entries, self.state)
+                )
                 self._outcome(
                     pair, Status.FAILED, "not finished", reason=str(decision.reason), **extra
                 )
@@ -153,7 +169,9 @@ class FirewallRun:
                 )
                 if record.kept_superseded:
                     self.kept.append(
-                        Context(pair, record, self.journal, self.fw, self.settings, entries)
+                        Context(
+                            pair, record, self.journal, self.fw, self.settings, entries, self.state
+                        )
                     )
                 if pair.wanted.force_renewal and record.forced_hash == pair.wanted.content_hash:
                     log.warning(
@@ -198,26 +216,31 @@ class FirewallRun:
             if self._alive(c) and c.rotation.step in (Step.ORDER_INTENT, Step.ORDERED)
         ]
         await asyncio.gather(*(self._guard(c, self._order_and_collect(c)) for c in ordered))
-        changed: list[Context] = []
-        for ctx in contexts:
-            if (
-                self._alive(ctx)
-                and ctx.rotation.step in (Step.ISSUED, Step.IMPORTED)
-                and await self._guard(ctx, self._install(ctx))
-            ):
-                changed.append(ctx)
+        installing = [
+            c
+            for c in contexts
+            if self._alive(c) and c.rotation.step in (Step.ISSUED, Step.IMPORTED)
+        ]
+        if not installing and not self.kept:
+            return
+        try:
+            self.state.snapshot = await _call("PAN-OS read configuration", self.fw.snapshot)
+        except PancertError as exc:
+            await self._fail_all(installing, str(exc))
+            return
+        changed = [ctx for ctx in installing if await self._guard(ctx, self._install(ctx))]
         retired = [ctx for ctx in self.kept if await self._retire_kept(ctx)]
         if not changed and not retired:
             return
         error = await finish.commit(self.fw, changed + retired)
         if error is not None:
-            self._fail_all(changed, error)
+            await self._fail_all(changed, error)
             for ctx in retired:
                 log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, error)
             return
         await finish.deploy(self.fw, changed, self._done, self._fail_all)
         for ctx in retired:
-            ctx.save()
+            await ctx.save()
             self.outcomes[ctx.pair.key].kept = dict(ctx.record.kept_superseded)
 
     async def _retire_kept(self, ctx: Context) -> bool:
@@ -238,7 +261,7 @@ class FirewallRun:
             step in (Step.ORDERED, Step.ISSUED, Step.IMPORTED)
             and ctx.rotation.object_name not in ctx.inventory
         ):
-            abandon(
+            await abandon(
                 ctx,
                 f"the CSR entry {ctx.rotation.object_name} vanished from the "
                 "firewall (reverted or failed over)",
@@ -291,23 +314,23 @@ class FirewallRun:
             await step
         except PancertError as exc:
             bad_input = exc.exit_code == status_codes.BAD_INPUT
-            self._fail(ctx, str(exc), Status.BAD_INPUT if bad_input else Status.FAILED)
+            await self._fail(ctx, str(exc), Status.BAD_INPUT if bad_input else Status.FAILED)
             return False
         return True
 
-    def _fail_all(self, contexts: list[Context], message: str) -> None:
+    async def _fail_all(self, contexts: list[Context], message: str) -> None:
         for ctx in contexts:
-            self._fail(ctx, message, Status.FAILED)
+            await self._fail(ctx, message, Status.FAILED)
 
     def _alive(self, ctx: Context) -> bool:
         return ctx.record.rotation is not None and ctx.pair.key not in self.failed
 
-    def _fail(self, ctx: Context, message: str, status: Status) -> None:
+    async def _fail(self, ctx: Context, message: str, status: Status) -> None:
         self.failed.add(ctx.pair.key)
         ctx.record.last_error = message
         if ctx.record.rotation is not None:
             ctx.record.rotation.last_error = message
-        ctx.save()
+        await ctx.save()
         log.error("%s on %s: %s", ctx.pair.profile.name, self.name, message)
         previous = self.outcomes[ctx.pair.key]
         self._outcome(

@@ -15,6 +15,7 @@ from pancert.lifecycle.journal import Step
 from pancert.lifecycle.rotate import Context, StepFailed, superseded
 from pancert.panos.errors import BindingTargetError, StillReferencedError
 from pancert.panos.models import CertificateEntry, Reference, ReferenceKind
+from pancert.panos.snapshot import ConfigSnapshot
 
 log = logging.getLogger("pancert.lifecycle")
 
@@ -45,7 +46,7 @@ async def install(ctx: Context) -> list[str]:
     changes += await _prune(ctx)
     rotation.step = Step.IMPORTED
     rotation.last_error = None
-    ctx.save()
+    await ctx.save()
     return changes
 
 
@@ -124,43 +125,44 @@ def _movable(ctx: Context, old: str, references: list[Reference]) -> list[Refere
     return list(unique.values())
 
 
+def _snapshot(ctx: Context) -> ConfigSnapshot:
+    snapshot = ctx.firewall.snapshot
+    assert snapshot is not None, "the firewall run reads the configuration before installing"
+    return snapshot
+
+
 async def _rebind(ctx: Context) -> list[str]:
+    """Move every use of the superseded objects to the new one, then the profile's own
+    bindings that do not use it yet."""
     new = ctx.rotation.object_name
     location = ctx.pair.location
     changes: list[str] = []
-    first_write_checked = False
+    moved: set[tuple[str, str]] = set()
     for old in superseded(ctx):
-        try:
-            references = await ctx.fw.references_to(old, location)
-        except PancertError as exc:
-            raise StepFailed("PAN-OS read references", str(exc)) from exc
-        for reference in _movable(ctx, old, references):
+        for reference in _movable(ctx, old, _snapshot(ctx).references_to(old, location)):
             await _repoint(ctx, reference, new)
+            moved.add((reference.kind, reference.name))
             changes.append(f"rebound {reference.kind} {reference.name}: {old} → {new}")
-            if not first_write_checked:
-                await _check_owner(ctx, reference.xpath)
-                first_write_checked = True
-    for binding in await _unbound(ctx, new):
+    for binding in await _unbound(ctx, new, moved):
         await _repoint(ctx, binding, new)
         changes.append(f"bound {binding.kind} {binding.name} → {new}")
-        if not first_write_checked:
-            await _check_owner(ctx, binding.xpath)
-            first_write_checked = True
     for change in changes:
         log.info("%s on %s: %s", ctx.pair.profile.name, ctx.pair.firewall.name, change)
     return changes
 
 
-async def _unbound(ctx: Context, new: str) -> list[Reference]:
-    """The profile's own ``paloalto_bindings`` not yet pointing at ``new``."""
+async def _unbound(ctx: Context, new: str, moved: set[tuple[str, str]]) -> list[Reference]:
+    """The profile's own ``paloalto_bindings`` that do not use ``new`` yet: not just moved to
+    it, not already naming it (an earlier, interrupted run may have bound them)."""
     if not ctx.pair.profile.bindings:
         return []
     location = ctx.pair.location
+    done = moved | {(r.kind, r.name) for r in _snapshot(ctx).references_to(new, location)}
     try:
-        done = {(r.kind, r.name) for r in await ctx.fw.references_to(new, location)}
         wanted = [
             await ctx.fw.binding(ReferenceKind(b.kind), b.name, location)
             for b in ctx.pair.profile.bindings
+            if (b.kind, b.name) not in done
         ]
     except BindingTargetError as exc:
         raise StepFailed(f"{ctx.pair.profile.source}", str(exc), exit_code=2) from exc
@@ -175,7 +177,7 @@ async def _unbound(ctx: Context, new: str) -> list[Reference]:
                 "paloalto_bindings",
                 exit_code=2,
             )
-    return [b for b in wanted if (b.kind, b.name) not in done]
+    return [b for b in wanted if b.certificate != new]
 
 
 async def _repoint(ctx: Context, reference: Reference, new: str) -> None:
@@ -183,6 +185,9 @@ async def _repoint(ctx: Context, reference: Reference, new: str) -> None:
         await ctx.fw.rebind(reference, new)
     except PancertError as exc:
         raise StepFailed(f"PAN-OS rebind {reference.kind} {reference.name}", str(exc)) from exc
+    if not ctx.firewall.owner_checked:
+        await _check_owner(ctx, reference.xpath)
+        ctx.firewall.owner_checked = True
 
 
 async def _check_owner(ctx: Context, xpath: str) -> None:
@@ -244,10 +249,7 @@ async def retry_kept(ctx: Context) -> list[str]:
             record.kept_superseded.pop(old)
             _forget(ctx, old)
             continue
-        try:
-            users = await ctx.fw.references_to(old, ctx.pair.location)
-        except PancertError as exc:
-            raise StepFailed("PAN-OS read references", str(exc)) from exc
+        users = _snapshot(ctx).references_to(old, ctx.pair.location)
         if users:
             record.kept_superseded[old] = sorted({r.xpath for r in users})
             continue

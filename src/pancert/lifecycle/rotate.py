@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pancert.errors import PancertError, ScmError
 from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
@@ -22,6 +22,7 @@ from pancert.lifecycle.pair import Pair, RunSettings, collect_delays
 from pancert.lifecycle.verify import verify_issued
 from pancert.panos.client import PanosClient
 from pancert.panos.models import CertificateEntry, CsrRequest, KeyAlgorithm
+from pancert.panos.snapshot import ConfigSnapshot
 from pancert.scm.errors import ScmOutcomeUnknown
 from pancert.scm.models import EnrollRequest, IssuedChain, LookupOutcome
 
@@ -42,6 +43,17 @@ class NeedsPerson(StepFailed):
 
 
 @dataclass
+class FirewallState:
+    """What one run learns once per firewall and its pairs share."""
+
+    snapshot: ConfigSnapshot | None = None
+    """The candidate configuration read once before the first pair installs: where each
+    superseded object is used (each pair's old objects are its own, so one read serves all)."""
+    owner_checked: bool = False
+    """The commit user's ownership of our changes is checked after the first write only."""
+
+
+@dataclass
 class Context:
     pair: Pair
     record: PairRecord
@@ -49,11 +61,14 @@ class Context:
     fw: PanosClient
     settings: RunSettings
     inventory: dict[str, CertificateEntry]
+    firewall: FirewallState = field(default_factory=FirewallState)
     resumed_order: bool = False
     """The rotation was already at ORDER_INTENT when this run began: the order may exist."""
 
-    def save(self) -> None:
-        self.journal.save(self.record, self.settings.clock())
+    async def save(self) -> None:
+        """Durable before the caller goes on; done off the event loop, so the other pairs
+        and firewalls of the run keep working while this one waits for its fsync."""
+        await asyncio.to_thread(self.journal.save, self.record, self.settings.clock())
 
     @property
     def rotation(self) -> Rotation:
@@ -64,7 +79,7 @@ class Context:
         await (self.settings.sleep or asyncio.sleep)(seconds)
 
 
-def start_rotation(ctx: Context, reason: str) -> Rotation:
+async def start_rotation(ctx: Context, reason: str) -> Rotation:
     """Record CSR_INTENT for a new rotation. The first object takes the profile's own name
     (as the Sectigo agent does) unless an object of that name already exists."""
     profile = ctx.pair.profile.name
@@ -83,7 +98,7 @@ def start_rotation(ctx: Context, reason: str) -> Rotation:
         profile_hash=ctx.pair.wanted.content_hash,
         replaces=replaces,
     )
-    ctx.save()
+    await ctx.save()
     log.info(
         "%s on %s: rotation started (%s), new object %s",
         profile,
@@ -94,7 +109,7 @@ def start_rotation(ctx: Context, reason: str) -> Rotation:
     return ctx.record.rotation
 
 
-def abandon(ctx: Context, why: str) -> None:
+async def abandon(ctx: Context, why: str) -> None:
     rotation = ctx.rotation
     ctx.record.abandoned.append(
         AbandonedOrder(
@@ -114,7 +129,7 @@ def abandon(ctx: Context, why: str) -> None:
     )
     reason = rotation.reason
     ctx.record.rotation = None
-    start_rotation(ctx, reason)
+    await start_rotation(ctx, reason)
 
 
 def _csr_request(ctx: Context, name: str) -> CsrRequest:
@@ -157,7 +172,7 @@ async def prepare_csr(ctx: Context) -> None:
         return
     if rotation.step is Step.CSR_ON_DEVICE and rotation.object_name not in ctx.inventory:
         rotation.step, rotation.csr_pem = Step.CSR_INTENT, None
-        ctx.save()
+        await ctx.save()
     if rotation.step is Step.CSR_INTENT:
         if rotation.object_name not in ctx.inventory:
             try:
@@ -169,9 +184,9 @@ async def prepare_csr(ctx: Context) -> None:
         except PancertError as exc:
             raise StepFailed("PAN-OS export CSR", str(exc)) from exc
         rotation.step = Step.CSR_ON_DEVICE
-        ctx.save()
+        await ctx.save()
     rotation.step = Step.ORDER_INTENT
-    ctx.save()
+    await ctx.save()
 
 
 async def _discard_pending(ctx: Context, why: str) -> None:
@@ -192,7 +207,7 @@ async def _discard_pending(ctx: Context, why: str) -> None:
     )
     reason = rotation.reason
     ctx.record.rotation = None
-    start_rotation(ctx, reason)
+    await start_rotation(ctx, reason)
     await prepare_csr(ctx)
 
 
@@ -210,12 +225,12 @@ async def order(ctx: Context, *, resumed: bool) -> None:
             raise StepFailed("SCM find order", str(exc)) from exc
         if lookup.outcome is LookupOutcome.FOUND:
             assert lookup.order_id is not None
-            _record_order(ctx, lookup.order_id, None)
+            await _record_order(ctx, lookup.order_id, None)
             return
         if lookup.outcome is LookupOutcome.NOT_FOUND and rotation.object_name not in ctx.inventory:
             # never ordered, and its key is gone too (reverted): start from a fresh CSR
             rotation.step, rotation.csr_pem = Step.CSR_INTENT, None
-            ctx.save()
+            await ctx.save()
             await prepare_csr(ctx)
         if lookup.outcome is LookupOutcome.UNSUPPORTED:
             raise NeedsPerson(
@@ -248,12 +263,12 @@ async def order(ctx: Context, *, resumed: bool) -> None:
         ) from exc
     except ScmError as exc:
         rotation.last_error = str(exc)
-        ctx.save()
+        await ctx.save()
         raise StepFailed("SCM enroll", str(exc)) from exc
-    _record_order(ctx, ref.order_id, ref.renew_id, api=str(ref.api))
+    await _record_order(ctx, ref.order_id, ref.renew_id, api=str(ref.api))
 
 
-def _record_order(
+async def _record_order(
     ctx: Context, order_id: int, renew_id: str | None, api: str | None = None
 ) -> None:
     rotation = ctx.rotation
@@ -261,7 +276,7 @@ def _record_order(
     rotation.api = api or str(ctx.pair.ca.api)
     rotation.step = Step.ORDERED
     rotation.ordered_at = ctx.settings.clock()
-    ctx.save()  # non-negotiable 2: the order id is durable before anything else happens
+    await ctx.save()  # non-negotiable 2: the order id is durable before anything else happens
     log.info(
         "%s on %s: ordered, order id %s, request id %s",
         ctx.pair.profile.name,
@@ -292,7 +307,7 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
     if not isinstance(result, IssuedChain):
         if rotation.pending_since is None:
             rotation.pending_since = settings.clock()
-            ctx.save()
+            await ctx.save()
         return False
     assert rotation.csr_pem is not None
     profile = ctx.pair.profile
@@ -307,12 +322,12 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
         )
     except PancertError as exc:
         rotation.last_error = str(exc)
-        ctx.save()
+        await ctx.save()
         raise StepFailed(f"verify order {rotation.order_id}", str(exc)) from exc
     rotation.chain_pem = [chain.import_pem()]
     rotation.step = Step.ISSUED
     rotation.last_error = None
-    ctx.save()
+    await ctx.save()
     log.info(
         "%s on %s: issued, serial %s, not after %s",
         profile.name,
