@@ -8,25 +8,17 @@ give (file/field problems 2; credentials, reachability, TLS and untrustworthy ce
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pyrage
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from ruamel.yaml import YAML
 
-from pancert.sandbox.ca import SandboxCA
-from pancert.sandbox.world import ENROLL_LABEL, ProfileSpec
-from pancert.secrets import encrypt_file
+from pancert.sandbox.world import ProfileSpec
 
 from .harness import Case
+from .tampering import encrypted
 
 Content = str | None | Callable[[Case], str]
 DROP = object()
@@ -96,33 +88,6 @@ def config_with(**changes: Any) -> Callable[[Case], str]:
     return write
 
 
-def encrypted_firewall(*, known_key: bool, tamper_mac: bool) -> Callable[[Case], str]:
-    """fw_bad.yaml encrypted (sops, age) to a fresh identity the agent may or may not hold."""
-
-    def write(case: Case) -> str:
-        identity = pyrage.x25519.Identity.generate()
-        path = case.config_folder / "profiles" / "fw_bad.yaml"
-        path.write_text(firewall()(case))
-        encrypt_file(
-            path,
-            pgp_fingerprints=[],
-            age_recipients=[str(identity.to_public())],
-            gnupg_home=None,
-        )
-        if known_key:
-            case.agent.env["SOPS_AGE_KEY"] = str(identity)
-        text = path.read_text()
-        if tamper_mac:
-            text = re.sub(r"(mac: ENC\[AES256_GCM,data:)(.)", _flip, text)
-        return text
-
-    return write
-
-
-def _flip(match: re.Match[str]) -> str:
-    return match.group(1) + ("B" if match.group(2) != "B" else "C")
-
-
 def _uses_bad_fw() -> str:
     return profile(paloalto_fw_profile="fw_bad")
 
@@ -139,7 +104,7 @@ class Bad:
     validate_code: int | None = None
     """Expected ``validate`` exit; default: 2 for code 2, 0 otherwise."""
     tamper: str | None = None
-    """How the sandbox CA mis-issues ``bad.example.com`` (see :class:`MisIssuingCA`)."""
+    """How the sandbox CA mis-issues ``bad.example.com`` (see :class:`.tampering.MisIssuingCA`)."""
     args: tuple[str, ...] = ()
     never: str | None = "bad"
     """The profile that must never get a certificate onto a firewall."""
@@ -272,13 +237,13 @@ def _file_cases() -> list[Bad]:
         Bad("fw-list", {F: "- a\n", P: _uses_bad_fw()}, 2, r"fw_bad\.yaml"),
         Bad(
             "encrypted-unknown-key",
-            {F: encrypted_firewall(known_key=False, tamper_mac=False), P: _uses_bad_fw()},
+            {F: encrypted(firewall(), known_key=False, tamper_mac=False), P: _uses_bad_fw()},
             2,
             r"fw_bad\.yaml",
         ),
         Bad(
             "encrypted-tampered-mac",
-            {F: encrypted_firewall(known_key=True, tamper_mac=True), P: _uses_bad_fw()},
+            {F: encrypted(firewall(), known_key=True, tamper_mac=True), P: _uses_bad_fw()},
             2,
             r"fw_bad\.yaml.*(MAC|mac)",
         ),
@@ -444,57 +409,4 @@ def _runtime_cases() -> list[Bad]:
 CORPUS: list[Bad] = _field_cases() + _file_cases() + _config_cases() + _runtime_cases()
 
 
-class MisIssuingCA:
-    """Wraps the sandbox CA so orders for ``bad.example.com`` come back wrong in one way."""
-
-    def __init__(self, ca: SandboxCA, how: str) -> None:
-        self._ca = ca
-        self._how = how
-        self._other = SandboxCA.create() if how == "untrusted" else None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ca, name)
-
-    def sign_csr(
-        self,
-        csr: x509.CertificateSigningRequest,
-        *,
-        common_name: str,
-        dns_names: list[str],
-        not_before: dt.datetime,
-        not_after: dt.datetime,
-    ) -> x509.Certificate:
-        if common_name != BAD.common_name:
-            return self._ca.sign_csr(
-                csr,
-                common_name=common_name,
-                dns_names=dns_names,
-                not_before=not_before,
-                not_after=not_after,
-            )
-        signer = self._other or self._ca
-        if self._how == "other-key":
-            key = ec.generate_private_key(ec.SECP256R1())
-            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-            csr = (
-                x509.CertificateSigningRequestBuilder()
-                .subject_name(subject)
-                .sign(key, hashes.SHA256())
-            )
-        elif self._how == "missing-name":
-            dns_names = [n for n in dns_names if n.startswith("bad.")]
-        elif self._how == "extra-name":
-            dns_names = [*dns_names, "evil.example.net"]
-        elif self._how == "expired":
-            not_before = not_before - dt.timedelta(days=30)
-            not_after = not_before + dt.timedelta(days=1)
-        return signer.sign_csr(
-            csr,
-            common_name=common_name,
-            dns_names=dns_names,
-            not_before=not_before,
-            not_after=not_after,
-        )
-
-
-__all__ = ["CORPUS", "ENROLL_LABEL", "GOOD", "Bad", "MisIssuingCA"]
+__all__ = ["BAD", "CORPUS", "GOOD", "Bad", "dump", "firewall"]

@@ -19,9 +19,10 @@ from pancert.lifecycle.naming import is_rotation_of
 from pancert.sandbox.firewall import tree
 
 from .conftest import Tally
-from .corpus import CORPUS, GOOD, Bad, MisIssuingCA
+from .corpus import BAD, CORPUS, GOOD, Bad
 from .harness import Case, file_hashes
 from .invariants import binding_problems, journal_records, order_problems
+from .tampering import MisIssuingCA
 
 CI_SUBSET = {
     "profile-key-type-dsa",
@@ -55,7 +56,7 @@ def _apply(case: Case, bad: Bad) -> None:
         path.write_bytes(text.encode("utf-8", "surrogateescape"))
     if bad.tamper:
         store: Any = case.world.scm.store
-        store._ca = MisIssuingCA(store._ca, bad.tamper)
+        store._ca = MisIssuingCA(store._ca, bad.tamper, BAD.common_name)
 
 
 def _config_hashes(case: Case) -> dict[str, str]:
