@@ -91,7 +91,7 @@ def _check_counts(document: dict[str, Any]) -> None:
     noop = details["noop"]
     assert noop["scm_calls_by_kind"] == {}
     assert scenarios["noop"]["scm_calls_per_cert"] == 0
-    assert sum(noop["max_calls_per_firewall_by_kind"].values()) == 2  # HA state + inventory
+    assert sum(noop["max_calls_per_firewall_by_kind"].values()) == 1  # one inventory read
     sequential = details["sequential"]["panos_calls_by_kind"]
     assert sequential["commit"] == SAMPLE
     assert sequential["generate"] == SAMPLE
