@@ -177,7 +177,6 @@ def _file_cases() -> list[Bad]:
             {P: profile(), "bad.yml": profile()},
             2,
             r"bad\.y.?ml.*(duplicate|twice|both|same)|(duplicate|twice|both|same).*bad",
-            never=None,
         ),
         Bad(
             "duplicate-binding",

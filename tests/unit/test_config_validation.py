@@ -238,6 +238,7 @@ def test_profiles_with_one_name_twice_are_refused(tmp_path: Path) -> None:
     (tmp_path / "web.yml").write_text((tmp_path / "web.yaml").read_text())
     loaded = load(cfg)
     assert "same profile name" in str(loaded.broken_profiles["web"])
+    assert "web" not in loaded.profiles  # neither file runs: which one is meant is unknowable
 
 
 @pytest.mark.parametrize(

@@ -179,6 +179,21 @@ class Reader:
                 broken.setdefault(name, []).extend(problems)
             else:
                 valid[name] = profile
+        for name in [
+            n
+            for n in broken
+            if n in valid and any(p.message.startswith("same profile name as") for p in broken[n])
+        ]:
+            # two files, one name: which one the user means is unknowable, so neither runs
+            valid.pop(name)
+            broken[name].append(
+                Problem(
+                    str(files[name]),
+                    "",
+                    "another file has the same profile name; neither is processed",
+                    "one file per profile name",
+                )
+            )
         for name, problems in _binding_claims(valid).items():
             broken.setdefault(name, []).extend(problems)
             valid.pop(name)
