@@ -125,9 +125,15 @@ def test_windows_separators_are_accepted(isolated_env: Path) -> None:
         ("sectigo_sleep_download", "sleep_download", 3, 3),
         (
             "sectigo_gnu_key",
-            "gnu_key",
+            "gnu_keys",
             "02C5 433F 6789 F139 0EBA 00C4 316B 3F25 AD25 DBE0",
-            "02C5433F6789F1390EBA00C4316B3F25AD25DBE0",
+            ("02C5433F6789F1390EBA00C4316B3F25AD25DBE0",),
+        ),
+        (
+            "sectigo_gnu_key",
+            "gnu_keys",
+            ["02C5433F6789F1390EBA00C4316B3F25AD25DBE0", "A" * 40],
+            ("02C5433F6789F1390EBA00C4316B3F25AD25DBE0", "A" * 40),
         ),
         (
             "sectigo_auth_url",

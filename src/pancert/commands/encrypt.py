@@ -59,7 +59,7 @@ def secret_files(loaded: LoadedConfig, names: list[str] | None) -> list[Path]:
 def recipients(loaded: LoadedConfig) -> tuple[list[str], list[str]]:
     """(GPG fingerprints, age recipients) from config.yaml; at least one is required."""
     app = loaded.app
-    pgp = [app.gnu_key] if app.gnu_key else []
+    pgp = list(app.gnu_keys)
     age = list(app.age_recipients)
     if not pgp and not age:
         raise ConfigError(

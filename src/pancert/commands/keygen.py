@@ -134,10 +134,9 @@ def run(args: argparse.Namespace) -> int:
         from pancert.secrets import encrypt_file
 
         app = loaded.app
-        fingerprints = [f.strip() for f in (app.gnu_key or "").split(",") if f.strip()]
         encrypt_file(
             path,
-            pgp_fingerprints=fingerprints,
+            pgp_fingerprints=list(app.gnu_keys),
             age_recipients=list(app.age_recipients),
             gnupg_home=app.gnupg_home,
         )

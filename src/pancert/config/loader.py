@@ -218,7 +218,7 @@ def _load_app(path: Path, warnings: list[str]) -> AppConfig:
         )
     if problems:
         raise ConfigError(problems)
-    if app.encrypt_credentials and not (app.gnu_key or app.age_recipients):
+    if app.encrypt_credentials and not (app.gnu_keys or app.age_recipients):
         warnings.append(
             f"{path}: sectigo_encrypt_credentials: true, but neither sectigo_gnu_key nor "
             "pancert_age_recipients is set, so `pancert encrypt` has no recipient"

@@ -107,7 +107,10 @@ class AppConfig(BaseModel):
     )
     sleep_download: float = Field(1, ge=0, alias="sectigo_sleep_download")
     encrypt_credentials: Bool = Field(False, alias="sectigo_encrypt_credentials")
-    gnu_key: OptionalText = Field(None, alias="sectigo_gnu_key")
+    gnu_keys: Annotated[tuple[str, ...], BeforeValidator(split_list)] = Field(
+        (), alias="sectigo_gnu_key"
+    )
+    """GnuPG fingerprints: one, as in the guide, or a list / comma-separated several."""
     state_path: Path = Field(alias="pancert_state_path")
     max_parallel_firewalls: Int = Field(10, ge=1, le=256, alias="pancert_max_parallel_firewalls")
     auth_url: Annotated[str | None, BeforeValidator(_optional_https)] = Field(
@@ -147,14 +150,16 @@ class AppConfig(BaseModel):
         value = _secret_text(value)
         return resolve_path(value, info) if isinstance(value, str | Path) else value
 
-    @field_validator("gnu_key")
+    @field_validator("gnu_keys")
     @classmethod
-    def _fingerprint(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        compact = value.replace(" ", "").upper()
-        if not re.fullmatch(r"[0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64}", compact):
-            raise invalid("not a GnuPG key fingerprint", "40 (or 64) hexadecimal characters")
+    def _fingerprints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        compact = tuple(v.replace(" ", "").upper() for v in value)
+        for fingerprint in compact:
+            if not re.fullmatch(r"[0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64}", fingerprint):
+                raise invalid(
+                    f"{fingerprint!r} is not a GnuPG key fingerprint",
+                    "40 (or 64) hexadecimal characters, one or a list",
+                )
         return compact
 
     @field_validator("age_recipients")
