@@ -29,7 +29,8 @@ bench: setup
 
 reliability: setup
 	@summary=$$(mktemp); \
-	PANCERT_RELIABILITY_SUMMARY=$$summary $(RUN) pytest -q -n 2 tests/reliability; \
+	PANCERT_SOAK_RUNS=$${PANCERT_SOAK_RUNS:-500} PANCERT_RELIABILITY_SUMMARY=$$summary \
+	  $(RUN) pytest -q -n 2 tests/reliability; \
 	status=$$?; cat $$summary; rm -f $$summary; exit $$status
 
 clean:
