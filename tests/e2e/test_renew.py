@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from cryptography import x509
 from ruamel.yaml import YAML
 
 from pancert.sandbox.scm import Switches
 from pancert.sandbox.scm.settings import ScmSandboxSettings
-from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
+from pancert.sandbox.world import ADMIN_LABEL, DEMO_PROFILES, ProfileSpec, SandboxWorld
 
 from .conftest import (
     VSYS1,
@@ -180,3 +181,26 @@ def test_another_admin_committing_between_every_two_steps_always_gets_a_working_
     assert firewall_writes(world) > writes
     assert fw.binding_violations == []
     assert len(certificate_names(fw)) == 1
+
+
+@pytest.mark.parametrize("revoke", [False, True], ids=["marked-renewed", "revoked"])
+def test_the_superseded_order_is_marked_renewed_or_revoked_in_scm(
+    world: SandboxWorld, revoke: bool
+) -> None:
+    agent = configure(
+        world,
+        ProfileSpec(
+            "shop",
+            "shop.example.org",
+            credential=ADMIN_LABEL,
+            extra={"sectigo_revoke_superseded": revoke},
+        ),
+    )
+    assert agent("enroll", "-p", "shop").code == 0
+    result = agent("renew", "--force", "-p", "shop")
+    assert result.code == 0, result.text
+    old, new = world.scm.orders()
+    assert (old.revoked is not None) is revoke
+    assert old.renewed is not revoke
+    assert new.revoked is None
+    assert not new.renewed
