@@ -14,10 +14,11 @@ One pair's failure never stops the others; each ends with a :class:`PairOutcome`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pancert import status_codes
 from pancert.errors import PancertError
@@ -277,35 +278,36 @@ class FirewallRun:
             await order(ctx, resumed=ctx.resumed_order)
         if not await collect(ctx, first_wait=first_wait):
             rotation = ctx.rotation
-            self._outcome(
+            self._revise(
                 ctx.pair,
                 Status.PENDING,
                 f"order {rotation.order_id} is not issued yet; collected again next run",
                 order_id=rotation.order_id,
                 pending_since=rotation.pending_since,
-                reason=rotation.reason,
-                current_expired=self.outcomes[ctx.pair.key].current_expired,
             )
 
     async def _install(self, ctx: Context) -> None:
         changes = await install(ctx)
         self.outcomes[ctx.pair.key].plan = changes
 
+    def _revise(self, pair: Pair, status: Status, message: str, **changes: Any) -> None:
+        """A new status for a pair, keeping what the run already knew about it."""
+        self.outcomes[pair.key] = dataclasses.replace(
+            self.outcomes[pair.key], status=status, message=message, **changes
+        )
+
     def _done(self, ctx: Context, status: Status, message: str) -> None:
+        converged = status is Status.CONVERGED
         previous = self.outcomes[ctx.pair.key]
-        self._outcome(
+        self._revise(
             ctx.pair,
             status,
             message,
-            reason=previous.reason,
             object_name=ctx.record.current_object,
             order_id=ctx.record.current_order_id,
-            not_after=finish.issued_not_after(ctx)
-            if status is Status.CONVERGED
-            else previous.not_after,
-            plan=previous.plan,
+            not_after=finish.issued_not_after(ctx) if converged else previous.not_after,
             kept=dict(ctx.record.kept_superseded),
-            current_expired=previous.current_expired and status is not Status.CONVERGED,
+            current_expired=previous.current_expired and not converged,
         )
 
     async def _guard(self, ctx: Context, step: Awaitable[None]) -> bool:
@@ -332,14 +334,11 @@ class FirewallRun:
             ctx.record.rotation.last_error = message
         await ctx.save()
         log.error("%s on %s: %s", ctx.pair.profile.name, self.name, message)
-        previous = self.outcomes[ctx.pair.key]
-        self._outcome(
+        self._revise(
             ctx.pair,
             status,
             message,
-            reason=previous.reason,
-            current_expired=previous.current_expired,
-            order_id=(ctx.record.rotation.order_id if ctx.record.rotation else None),
+            order_id=ctx.record.rotation.order_id if ctx.record.rotation else None,
         )
 
 

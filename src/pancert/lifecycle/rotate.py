@@ -109,6 +109,13 @@ async def start_rotation(ctx: Context, reason: str) -> Rotation:
     return ctx.record.rotation
 
 
+async def _restart(ctx: Context) -> None:
+    """Drop the current rotation and begin a new one for the same reason."""
+    reason = ctx.rotation.reason
+    ctx.record.rotation = None
+    await start_rotation(ctx, reason)
+
+
 async def abandon(ctx: Context, why: str) -> None:
     rotation = ctx.rotation
     ctx.record.abandoned.append(
@@ -127,9 +134,7 @@ async def abandon(ctx: Context, why: str) -> None:
         rotation.order_id,
         why,
     )
-    reason = rotation.reason
-    ctx.record.rotation = None
-    await start_rotation(ctx, reason)
+    await _restart(ctx)
 
 
 def _csr_request(ctx: Context, name: str) -> CsrRequest:
@@ -205,9 +210,7 @@ async def _discard_pending(ctx: Context, why: str) -> None:
         rotation.object_name,
         why,
     )
-    reason = rotation.reason
-    ctx.record.rotation = None
-    await start_rotation(ctx, reason)
+    await _restart(ctx)
     await prepare_csr(ctx)
 
 
