@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from pancert.sandbox.firewall import FirewallSettings
 from pancert.sandbox.scm import ScmSandboxSettings
@@ -148,3 +149,13 @@ def firewall_writes(world: SandboxWorld) -> int:
         for kind, count in fw.recorder.counts().items()
         if kind in MUTATING
     )
+
+
+def edit_profile(agent: Agent, name: str, **changes: object) -> None:
+    """Change keys of a certificate profile the way an administrator would (comments kept)."""
+    path = agent.config.parent / "profiles" / f"{name}.yaml"
+    yaml = YAML()
+    data = yaml.load(path.read_text())
+    data.update(changes)
+    with path.open("w") as handle:
+        yaml.dump(data, handle)

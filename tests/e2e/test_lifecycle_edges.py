@@ -8,25 +8,23 @@ import datetime as dt
 from pathlib import Path
 
 from lxml import etree
-from ruamel.yaml import YAML
 
 from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import FirewallSettings
 from pancert.sandbox.world import ADMIN_LABEL, DEMO_PROFILES, ProfileSpec, SandboxWorld
 
-from .conftest import VSYS1, Agent, certificate_names, configure, make_world, running_text
+from .conftest import (
+    VSYS1,
+    Agent,
+    certificate_names,
+    configure,
+    edit_profile,
+    make_world,
+    running_text,
+)
 
 WEB = DEMO_PROFILES[0]
 NOW = dt.datetime.now(dt.UTC)
-
-
-def edit_profile(agent: Agent, name: str, **changes: object) -> None:
-    path = agent.config.parent / "profiles" / f"{name}.yaml"
-    yaml = YAML()
-    data = yaml.load(path.read_text())
-    data.update(changes)
-    with path.open("w") as handle:
-        yaml.dump(data, handle)
 
 
 def test_the_sectigo_agents_object_and_ids_file_are_adopted(world: SandboxWorld) -> None:

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from cryptography import x509
-from ruamel.yaml import YAML
 
 from pancert.sandbox.scm import Switches
 from pancert.sandbox.scm.settings import ScmSandboxSettings
@@ -15,9 +14,9 @@ from pancert.sandbox.world import ADMIN_LABEL, DEMO_PROFILES, ProfileSpec, Sandb
 
 from .conftest import (
     VSYS1,
-    Agent,
     certificate_names,
     configure,
+    edit_profile,
     firewall_writes,
     make_world,
     running_text,
@@ -25,15 +24,6 @@ from .conftest import (
 
 WEB = DEMO_PROFILES[0]
 NOW = dt.datetime.now(dt.UTC)
-
-
-def edit_profile(agent: Agent, name: str, **changes: object) -> None:
-    path = agent.config.parent / "profiles" / f"{name}.yaml"
-    yaml = YAML()
-    data = yaml.load(path.read_text())
-    data.update(changes)
-    with path.open("w") as handle:
-        yaml.dump(data, handle)
 
 
 def bound_to(world: SandboxWorld) -> tuple[list[str], list[str]]:
