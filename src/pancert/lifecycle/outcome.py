@@ -51,10 +51,6 @@ class RunReport:
     orphans: list[str] = field(default_factory=list)
     bad_input: list[str] = field(default_factory=list)
 
-    def add(self, outcome: PairOutcome) -> PairOutcome:
-        self.outcomes.append(outcome)
-        return outcome
-
     def exit_code(self, now: dt.datetime) -> int:
         if self.bad_input or any(o.status is Status.BAD_INPUT for o in self.outcomes):
             return status_codes.BAD_INPUT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -41,8 +42,9 @@ class Pair:
     def location(self) -> Location:
         return Location(self.profile.location)
 
-    @property
+    @functools.cached_property
     def wanted(self) -> Wanted:
+        """Computed once per run: the content hash is a JSON dump and a SHA-256."""
         return wanted_for(self.profile)
 
     @property

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from pancert.config import LoadedConfig
@@ -30,8 +29,6 @@ log = logging.getLogger("pancert.lifecycle")
 
 SCM_CONCURRENCY = 8
 PANOS_TIMEOUT_S = 60.0
-
-OpenFirewall = Callable[[FirewallProfile], AbstractAsyncContextManager[PanosClient]]
 
 
 def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
@@ -112,8 +109,6 @@ async def run_lifecycle(
     loaded: LoadedConfig,
     names: list[str] | None,
     settings: RunSettings,
-    *,
-    opener: OpenFirewall = open_firewall,
 ) -> RunReport:
     report = RunReport()
     report.bad_input = [str(p) for p in loaded.problems_for(names)]
@@ -127,7 +122,7 @@ async def run_lifecycle(
 
         async def one(group: list[Pair]) -> list[PairOutcome]:
             async with limit:
-                return await _run_firewall(group, journal, settings, opener)
+                return await _run_firewall(group, journal, settings)
 
         for outcomes in await asyncio.gather(*(one(g) for g in pairs.values())):
             report.outcomes.extend(outcomes)
@@ -137,11 +132,11 @@ async def run_lifecycle(
 
 
 async def _run_firewall(
-    group: list[Pair], journal: Journal, settings: RunSettings, opener: OpenFirewall
+    group: list[Pair], journal: Journal, settings: RunSettings
 ) -> list[PairOutcome]:
     firewall = group[0].firewall
     try:
-        async with opener(firewall) as fw:
+        async with open_firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
         message = f"{firewall.name} ({firewall.url}): {exc}"
