@@ -8,6 +8,7 @@ its process start and its calls, not its sleeps.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ from pancert.lifecycle.journal import Journal, JournalError
 from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import Firewall, FirewallSettings
 from pancert.sandbox.scm import ScmSandboxSettings
-from pancert.sandbox.world import ADMIN_LABEL, ProfileSpec, SandboxWorld
+from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
 from tests.e2e.conftest import Agent, Result
 
 __all__ = ["FAST_CONFIG", "PAIRS", "PROFILES", "Agent", "Case", "Result", "file_hashes", "settle"]
@@ -28,24 +29,8 @@ __all__ = ["FAST_CONFIG", "PAIRS", "PROFILES", "Agent", "Case", "Result", "file_
 FAST_CONFIG: dict[str, Any] = {"sectigo_sleep_download": 0, "sectigo_collect_timeout": 0}
 
 PROFILES = (
-    ProfileSpec(
-        name="web",
-        common_name="www.example.com",
-        sans=("api.example.com",),
-        key_type="EC",
-        key_size=256,
-        bindings=(("ssl_tls_service_profile", "web-tls"), ("decryption_rule", "inbound-web")),
-    ),
-    ProfileSpec(
-        name="shop",
-        common_name="shop.example.org",
-        firewalls=("fw_sandbox1", "fw_sandbox2"),
-        key_type="EC",
-        key_size=256,
-        credential=ADMIN_LABEL,
-        location="shared",
-        extra={"sectigo_revoke_superseded": True},
-    ),
+    dataclasses.replace(DEMO_PROFILES[0], key_type="EC", key_size=256),
+    dataclasses.replace(DEMO_PROFILES[1], extra={"sectigo_revoke_superseded": True}),
 )
 """Both SCM APIs, both locations, a shared and an unshared profile, bindings to rebind."""
 
