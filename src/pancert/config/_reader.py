@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from pancert.config.acme import AcmeCredential, is_acme_body
 from pancert.config.fields import prepare, problems_from
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile, check_profile_name
@@ -37,6 +38,7 @@ class Reader:
         self.fw_problems: dict[str, list[Problem]] = {}
         self.cred_problems: dict[str, list[Problem]] = {}
         self.cred_file_problems: list[Problem] = []
+        self.acme_credentials: dict[str, AcmeCredential] = {}
 
     def _model(
         self, model: type[_M], raw: Any, file: Path, extra: dict[str, Any], prefix: str = ""
@@ -90,11 +92,16 @@ class Reader:
             if str(label) == "sops":
                 continue
             extra = {"label": str(label), "source": path}
-            cred, problems = self._model(ScmCredential, body, path, extra, str(label))
+            model: type[ScmCredential | AcmeCredential] = (
+                AcmeCredential if is_acme_body(body) else ScmCredential
+            )
+            cred, problems = self._model(model, body, path, extra, str(label))
             if cred is not None and self.app.encrypt_credentials and not doc.encrypted:
                 problems.append(Problem(str(path), str(label), PLAINTEXT, "run `pancert encrypt`"))
             if problems:
                 self.cred_problems[str(label)] = problems
+            elif isinstance(cred, AcmeCredential):
+                self.acme_credentials[cred.label] = cred
             elif cred is not None:
                 found[cred.label] = cred
         return found
@@ -139,7 +146,7 @@ class Reader:
         self,
         paths: list[Path],
         firewalls: dict[str, FirewallProfile],
-        credentials: dict[str, ScmCredential],
+        credentials: Mapping[str, object],
     ) -> tuple[dict[str, CertificateProfile], dict[str, list[Problem]], dict[str, Path]]:
         valid: dict[str, CertificateProfile] = {}
         broken: dict[str, list[Problem]] = {}
@@ -220,7 +227,7 @@ class Reader:
         firewall_names: tuple[str, ...],
         label: str | None,
         firewalls: dict[str, FirewallProfile],
-        credentials: dict[str, ScmCredential],
+        credentials: Mapping[str, object],
     ) -> list[Problem]:
         """Problems of the firewall profiles and credential a profile names (checked even
         when the profile itself is invalid, so one run lists everything)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pancert.config._reader import CREDENTIALS_FILE, Reader
+from pancert.config.acme import AcmeCredential
 from pancert.config.fields import prepare, problems_from
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile
@@ -77,6 +78,8 @@ class LoadedConfig:
     profile_files: dict[str, Path] = field(default_factory=dict)
     """Every certificate profile file found, valid or broken, by name."""
     credentials_path: Path | None = None
+    acme_credentials: dict[str, AcmeCredential] = field(default_factory=dict)
+    """``kind: acme`` labels of the credentials file (RFC 8555 accounts)."""
 
     @property
     def state_path(self) -> Path:
@@ -180,7 +183,8 @@ def load_config(
         if firewall is not None:
             firewalls[firewall.name] = firewall
     profile_paths = [p for p in files if p != cred_path and not p.name.lower().startswith("fw_")]
-    profiles, broken, profile_files = reader.profiles(profile_paths, firewalls, credentials)
+    labels = {**credentials, **reader.acme_credentials}
+    profiles, broken, profile_files = reader.profiles(profile_paths, firewalls, labels)
     return LoadedConfig(
         config_path=path,
         app=app,
@@ -192,6 +196,7 @@ def load_config(
         warnings=warnings,
         profile_files=profile_files,
         credentials_path=cred_path,
+        acme_credentials=reader.acme_credentials,
     )
 
 
