@@ -111,7 +111,7 @@ class OrderDriver:
         while True:
             response = _get(self.session, order_url)
             body = messages.Order.from_json(response.json())
-            status = str(body.status)
+            status = body.status.name if body.status else ""
             now = self.clock()
             if status == "valid" and body.certificate:
                 chain = _get(self.session, body.certificate).text
@@ -157,7 +157,7 @@ class OrderDriver:
                     log.info("ACME authorization for %s is already valid: used as it is", name)
                     continue
                 if authz.status != messages.STATUS_PENDING:
-                    raise AcmeChallengeError(f"ACME authorization for {name} is {authz.status}")
+                    raise AcmeChallengeError(f"ACME authorization for {name} is {authz.status.name}")
                 pending_urls.append(url)
                 challb = self._dns01(authz)
                 if challb.status != messages.STATUS_PENDING:
@@ -222,7 +222,7 @@ class OrderDriver:
                     errors = [describe(c.error) for c in authz.challenges if c.error is not None]
                     raise AcmeChallengeError(
                         f"ACME validation of {authz.identifier.value} failed: "
-                        f"{'; '.join(errors) or authz.status}",
+                        f"{'; '.join(errors) or authz.status.name}",
                         hint="check that the TXT record is published in the public zone",
                     )
                 now = self.clock()
