@@ -81,9 +81,10 @@ def test_only_secret_fields_are_encrypted(tmp_path: Path, gnupg_home: Path) -> N
     assert lines[1].startswith("paloalto_api_key : ENC[AES256_GCM,data:")
     assert lines[2:4] == GUIDE_FIREWALL.splitlines()[2:4]
     assert "mac_only_encrypted" not in path.read_text()
-    assert "encrypted_regex: ^(sectigo_cm_user_secret|paloalto_api_key|sectigo_cm_password)$" in (
+    assert "encrypted_regex: ^(sectigo_cm_user_secret|paloalto_api_key|sectigo_cm_password" in (
         path.read_text()
     )
+    assert "|acme_eab_hmac_key|acme_tsig_secret|acme_account_key)$" in path.read_text()
 
 
 def test_same_recipients_is_a_no_op_and_others_rekey(tmp_path: Path, gnupg_home: Path) -> None:

@@ -246,10 +246,12 @@ class AcmeAuthority:
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:
         """ACME has no renewal bookkeeping; ``replaces`` on the new order said it."""
 
-    async def renewal_hint(self, cert_pem: str) -> RenewalHint:
-        return await self._run(lambda: self._renewal_hint(cert_pem))
+    async def renewal_hint(self, cert_pem: str, *, remember: bool = True) -> RenewalHint:
+        """ARI where the directory offers it, else the lifetime share; ``remember`` False
+        (dry runs) reads a cached answer but writes nothing."""
+        return await self._run(lambda: self._renewal_hint(cert_pem, remember))
 
-    def _renewal_hint(self, cert_pem: str) -> RenewalHint:
+    def _renewal_hint(self, cert_pem: str, remember: bool) -> RenewalHint:
         cert = x509.load_pem_x509_certificate(cert_pem.encode())
         fallback = lifetime_hint(cert)
         now = self.clock()
@@ -270,7 +272,7 @@ class AcmeAuthority:
         except (AcmeError, requests.RequestException, messages.Error, ValueError, KeyError) as exc:
             log.warning("ARI for %s unavailable (%s): using the lifetime rule", certid, exc)
             return fallback
-        return self.ari.store(certid, window, now)
+        return self.ari.store(certid, window, now, write=remember)
 
     async def aclose(self) -> None:
         self._session = None

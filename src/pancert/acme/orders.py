@@ -157,7 +157,9 @@ class OrderDriver:
                     log.info("ACME authorization for %s is already valid: used as it is", name)
                     continue
                 if authz.status != messages.STATUS_PENDING:
-                    raise AcmeChallengeError(f"ACME authorization for {name} is {authz.status.name}")
+                    raise AcmeChallengeError(
+                        f"ACME authorization for {name} is {authz.status.name}"
+                    )
                 pending_urls.append(url)
                 challb = self._dns01(authz)
                 if challb.status != messages.STATUS_PENDING:

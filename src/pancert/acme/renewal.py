@@ -109,7 +109,9 @@ class AriCache:
             return _hint(data) if data is not None else None
         return None
 
-    def store(self, certid: str, window: AriWindow, now: dt.datetime) -> RenewalHint:
+    def store(
+        self, certid: str, window: AriWindow, now: dt.datetime, *, write: bool = True
+    ) -> RenewalHint:
         previous = self.load(certid)
         same = previous is not None and (previous["start"], previous["end"]) == (
             window.start.isoformat(),
@@ -131,7 +133,8 @@ class AriCache:
             "next_check": (now + recheck).isoformat(),
             "explanation": window.explanation or "",
         }
-        atomic_write(self._path(certid), json.dumps(data, indent=2).encode(), mode=0o644)
+        if write:
+            atomic_write(self._path(certid), json.dumps(data, indent=2).encode(), mode=0o644)
         return _hint(data)
 
 

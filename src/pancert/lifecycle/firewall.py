@@ -28,7 +28,7 @@ from pancert.lifecycle.journal import Journal, PairRecord, Step
 from pancert.lifecycle.naming import is_rotation_of
 from pancert.lifecycle.outcome import PairOutcome, Status
 from pancert.lifecycle.pair import Pair, RunSettings
-from pancert.lifecycle.plan import Action, Decision, Observed, decide
+from pancert.lifecycle.plan import Action, Decision, Observed, Schedule, decide
 from pancert.lifecycle.rotate import (
     Context,
     FirewallState,
@@ -39,6 +39,7 @@ from pancert.lifecycle.rotate import (
     prepare_csr,
     start_rotation,
 )
+from pancert.lifecycle.schedule import ca_schedules, remember_schedule
 from pancert.panos.client import PanosClient
 from pancert.panos.models import CertificateEntry, Location
 
@@ -74,7 +75,8 @@ class FirewallRun:
             for pair in self.pairs:
                 self._outcome(pair, Status.FAILED, str(exc))
             return list(self.outcomes.values())
-        contexts = self._decide(inventory)
+        schedules = await ca_schedules(self.pairs, self.journal, inventory, self.settings.dry_run)
+        contexts = self._decide(inventory, schedules)
         if self.settings.dry_run or not (contexts or self.kept):
             return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
         try:
@@ -110,7 +112,11 @@ class FirewallRun:
             inventory[location] = {e.name: e for e in entries}
         return inventory
 
-    def _decide(self, inventory: dict[Location, dict[str, CertificateEntry]]) -> list[Context]:
+    def _decide(
+        self,
+        inventory: dict[Location, dict[str, CertificateEntry]],
+        schedules: dict[tuple[str, str], Schedule],
+    ) -> list[Context]:
         now = self.settings.clock()
         due: list[Context] = []
         for pair in self.pairs:
@@ -121,8 +127,11 @@ class FirewallRun:
                 self._outcome(pair, Status.FAILED, str(exc))
                 continue
             current = entries.get(record.current_object or pair.profile.name)
+            schedule = schedules.get(pair.key)
+            if not self.settings.dry_run:
+                remember_schedule(self.journal, record, schedule, now)
             decision = decide(
-                Observed(pair.wanted, current, record, now),
+                Observed(pair.wanted, current, record, now, schedule),
                 self.settings.mode,
                 force=self.settings.force,
                 named=pair.named,

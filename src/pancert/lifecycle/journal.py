@@ -108,6 +108,9 @@ class PairRecord(BaseModel):
     abandoned: list[AbandonedOrder] = Field(default_factory=list)
     last_error: str | None = None
     updated_at: dt.datetime | None = None
+    renew_at: dt.datetime | None = None
+    """The CA's renewal time for the current certificate (ACME: ARI or lifetime share)."""
+    renew_reason: str | None = None
 
     @property
     def in_flight(self) -> bool:

@@ -6,14 +6,24 @@ import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 
+from pancert.acme.renewal import RenewalHint
 from pancert.config.models import FirewallProfile
 from pancert.config.profile import CertificateProfile
 from pancert.lifecycle.plan import Mode, Wanted
 from pancert.panos.models import Location
 from pancert.scm.interface import CertificateAuthority
+
+
+@runtime_checkable
+class RenewalAdvisor(Protocol):
+    """A CA that says when its certificates should be renewed (ACME: ARI or a share of the
+    lifetime); the profile's window decides for the others."""
+
+    async def renewal_hint(self, cert_pem: str, *, remember: bool = True) -> RenewalHint: ...
 
 
 def wanted_for(profile: CertificateProfile) -> Wanted:

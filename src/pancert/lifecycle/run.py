@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from contextlib import AbstractAsyncContextManager
 
+from pancert.acme import AcmeAuthority
 from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.errors import PancertError
@@ -53,11 +54,18 @@ class Authorities:
 
     def __init__(self, loaded: LoadedConfig) -> None:
         self._loaded = loaded
-        self._clients: dict[str, BoundedAuthority] = {}
+        self._clients: dict[str, CertificateAuthority] = {}
 
     def get(self, label: str) -> CertificateAuthority:
         if label not in self._clients:
             app = self._loaded.app
+            acme = self._loaded.acme_credentials.get(label)
+            if acme is not None:
+                # serializes its own calls (one nonce pool and signing key per account)
+                self._clients[label] = AcmeAuthority(
+                    acme, self._loaded.state_path, gnupg_home=app.gnupg_home
+                )
+                return self._clients[label]
             inner = open_ca(
                 scm_url=app.scm_url,
                 credential=self._loaded.credentials[label],

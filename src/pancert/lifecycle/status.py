@@ -75,6 +75,13 @@ def _row(
         next_action = _NEXT[rotation.step]
     elif window is None:
         next_action = "none: the profile no longer targets this firewall (orphaned)"
+    elif record.renew_at is not None:
+        due = (
+            "renew now"
+            if now >= record.renew_at
+            else f"renew from {record.renew_at:%Y-%m-%d %H:%M}"
+        )
+        next_action = f"{due} ({record.renew_reason})"
     elif not_after is None:
         next_action = "renew (expiry unknown)"
     elif days_left is not None and days_left <= window:

@@ -35,7 +35,9 @@ def free_port() -> int:
 
 
 def binary(name: str) -> str:
-    found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").is_file() else None)
+    found = shutil.which(name) or (
+        f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").is_file() else None
+    )
     if found is None:
         raise UsageError(f"{name} not found; {INSTALL_HINT}")
     return found
@@ -60,7 +62,7 @@ class Child:
     def __init__(self, args: list[str], log: Path, env: dict[str, str]) -> None:
         self.log = log
         handle = log.open("wb")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed binaries, loopback arguments
+        self.process = subprocess.Popen(
             args, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
         handle.close()

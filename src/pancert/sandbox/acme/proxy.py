@@ -92,7 +92,9 @@ class AcmeFront:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         upstream = await self._http().request(
             request.method,
-            self.pebble_url + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            self.pebble_url
+            + request.url.path
+            + (f"?{request.url.query}" if request.url.query else ""),
             content=body,
             headers=headers,
         )
