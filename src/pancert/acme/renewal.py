@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import logging
 import math
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,8 +122,12 @@ class AriCache:
         elif window.end <= now:
             chosen = now  # the window has passed: renew now
         else:
+            # RFC 9773 §4.2 asks for a uniformly random point; one derived from the certID and
+            # the window is as spread over a fleet, and a dry run, status and the real run agree
+            seed = hashlib.sha256(f"{certid}|{window.start}|{window.end}".encode()).digest()
+            fraction = int.from_bytes(seed[:8], "big") / 2**64
             span = (window.end - window.start).total_seconds()
-            chosen = window.start + dt.timedelta(seconds=secrets.SystemRandom().random() * span)
+            chosen = window.start + dt.timedelta(seconds=fraction * span)
         recheck = window.retry_after or DEFAULT_RECHECK
         recheck = min(max(recheck, MIN_RECHECK), MAX_RECHECK)
         data = {

@@ -30,6 +30,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="number of emulated firewalls (default 2)",
     )
+    parser.add_argument(
+        "--acme",
+        action="store_true",
+        help="also run Pebble (Debian package pebble) as an ACME CA with EAB, DNS-01 through "
+        "pebble-challtestsrv and an ARI endpoint, with an ACME credential and profile",
+    )
 
 
 def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
@@ -47,6 +53,12 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
         f"  validated domains:    {', '.join(scm['validated_domains'])}",
     ]
     lines += [f"  firewall {fw['name']}: {fw['url']} (admin {fw['username']})" for fw in firewalls]
+    acme = data.get("acme")
+    if isinstance(acme, dict):
+        lines += [
+            f"  ACME directory:       {acme['directory']} (EAB key id {acme['eab_kid']})",
+            f"  ACME DNS (challtestsrv): {acme['dns_server']}, hook {acme['dns_hook']}",
+        ]
     lines += [
         f"  secrets (sandbox-only) are in {config.parent / 'sandbox.json'}",
         f"try: pancert --config {config} enroll -p web.yaml",
@@ -57,7 +69,8 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from pancert.errors import UsageError
-    from pancert.sandbox.world import SandboxWorld
+    from pancert.sandbox.acme import AcmeSandboxSettings
+    from pancert.sandbox.world import ACME_PROFILE, DEMO_PROFILES, SandboxWorld
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
@@ -68,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with SandboxWorld(args.dir, firewalls=args.firewalls) as world:
-            config = world.write_configuration()
+        acme = AcmeSandboxSettings(ari=True) if args.acme else None
+        with SandboxWorld(args.dir, firewalls=args.firewalls, acme=acme) as world:
+            profiles = (*DEMO_PROFILES, ACME_PROFILE) if args.acme else DEMO_PROFILES
+            config = world.write_configuration(profiles)
             for line in describe_in_words(world.describe(), config):
                 print(line, flush=True)
             while not stop.wait(0.5):

@@ -15,6 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from pancert.sandbox.acme import ACME_LABEL, AcmeSandbox, AcmeSandboxSettings
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.firewall import FirewallFleet, FirewallSettings
 from pancert.sandbox.scm import ADMIN_PATH, TOKEN_PATH, ScmSandbox, ScmSandboxSettings
@@ -85,6 +86,17 @@ DEMO_PROFILES = (
 )
 
 
+ACME_PROFILE = ProfileSpec(
+    name="acme_web",
+    common_name="vpn.example.net",
+    sans=("portal.example.net",),
+    key_type="EC",
+    key_size=256,
+    credential=ACME_LABEL,
+)
+"""The profile ``pancert sandbox --acme`` adds: issued by Pebble through the ACME label."""
+
+
 def _dump(path: Path, data: dict[str, Any], *, secret: bool = False) -> Path:
     yaml = YAML()
     yaml.default_flow_style = False
@@ -104,6 +116,7 @@ class SandboxWorld:
         firewalls: int = 2,
         scm_settings: ScmSandboxSettings | None = None,
         firewall_settings: FirewallSettings | None = None,
+        acme: AcmeSandboxSettings | None = None,
     ) -> None:
         self.folder = folder.resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -114,17 +127,25 @@ class SandboxWorld:
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
         self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls)
         self.fleet.bind(self.fw_server.ports)
+        self.acme = (
+            AcmeSandbox(self.folder, self.ca, self.ca_bundle, acme) if acme is not None else None
+        )
 
     def start(self) -> SandboxWorld:
         self.scm_server.start()
         try:
             self.fw_server.start()
+            if self.acme is not None:
+                self.acme.start()
         except BaseException:
+            self.fw_server.stop()
             self.scm_server.stop()
             raise
         return self
 
     def stop(self) -> None:
+        if self.acme is not None:
+            self.acme.stop()
         self.fw_server.stop()
         self.scm_server.stop()
 
@@ -179,7 +200,7 @@ class SandboxWorld:
                 {k: fw[k] for k in ("name", "url", "username", "password", "api_key")}
                 for fw in self.fleet.describe()
             ],
-        }
+        } | ({"acme": self.acme.describe()} if self.acme is not None else {})
 
     def write_configuration(
         self, profiles: tuple[ProfileSpec, ...] = DEMO_PROFILES, **config_overrides: Any
@@ -201,10 +222,19 @@ class SandboxWorld:
             "sectigo_encrypt_credentials": False,
             "pancert_state_path": "state",
         }
+        labels: dict[str, Any] = {}
+        if self.acme is not None:
+            # issued chains end at Pebble's root, made anew at each start: trust both CAs
+            assert self.acme.roots is not None
+            anchors = self.folder / "sandbox-anchors.pem"
+            anchors.write_bytes(self.ca_bundle.read_bytes() + self.acme.roots.read_bytes())
+            config["sectigo_ca_bundle"] = anchors.name
+            labels[ACME_LABEL] = self.acme.credential()
         config.update(config_overrides)
         _dump(
             profile_dir / "sectigo_credentials.yaml",
-            {
+            labels
+            | {
                 ENROLL_LABEL: {
                     "sectigo_cm_user_id": creds.enroll_client_id,
                     "sectigo_cm_user_secret": creds.enroll_client_secret,
