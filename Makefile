@@ -3,13 +3,19 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup test lint demo bench reliability clean
+.PHONY: setup pebble test lint demo bench reliability clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
 
-setup: $(UV)
+setup: $(UV) pebble
 	$(UV) sync --frozen --all-groups
+
+# The ACME sandbox and its tests run Debian's Pebble (pebble, pebble-challtestsrv) on loopback.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+pebble:
+	@command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq pebble; }
 
 lint: setup
 	$(RUN) ruff check src tests bench

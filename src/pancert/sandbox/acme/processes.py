@@ -12,6 +12,7 @@ sandbox's DNS hook drives. Every address is 127.0.0.1; each process is stopped b
 from __future__ import annotations
 
 import json
+import ssl
 import os
 import shutil
 import socket
@@ -175,7 +176,9 @@ class Pebble:
     def root_pem(self, ca_bundle: Path) -> str:
         """Pebble makes a new root at every start; ``/roots/0`` serves it."""
         url = f"https://{LOOPBACK}:{self.management_port}/roots/0"
-        return httpx.get(url, verify=str(ca_bundle), timeout=10).text
+        return httpx.get(
+            url, verify=ssl.create_default_context(cafile=str(ca_bundle)), timeout=10
+        ).text
 
     def stop(self) -> None:
         self.child.stop()

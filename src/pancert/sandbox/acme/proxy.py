@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,9 @@ class AcmeFront:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(verify=self.ca_bundle, timeout=60)
+            self._client = httpx.AsyncClient(
+                verify=ssl.create_default_context(cafile=self.ca_bundle), timeout=60
+            )
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
