@@ -22,7 +22,6 @@ from typing import Any
 
 from acme import errors as acme_errors
 from acme import messages
-
 from pancert.errors import ScmError
 from pancert.redaction import redact
 from pancert.scm.errors import ScmOutcomeUnknown

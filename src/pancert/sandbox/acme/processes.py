@@ -12,10 +12,10 @@ sandbox's DNS hook drives. Every address is 127.0.0.1; each process is stopped b
 from __future__ import annotations
 
 import json
-import ssl
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from dataclasses import dataclass
