@@ -60,7 +60,8 @@ def test_killed_between_order_and_finalize_resumes_the_one_order(
     assert process.wait(30) == -9
     assert agent.journal("site", "fw_sandbox1")["rotation"]["step"] == "ORDERED"
     (entry,) = order_book(agent)
-    assert entry["order_url"] and entry["chain_pem"] is None
+    assert entry["order_url"]
+    assert entry["chain_pem"] is None
     gate.unlink()
     result = agent("enroll", "-p", "site")
     assert result.code == 0, result.text
