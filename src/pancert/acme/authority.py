@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import requests
-from acme import messages
 from cryptography import x509
 
+from acme import messages
 from pancert.acme.account import Session, open_session
 from pancert.acme.dns01 import publisher_for
 from pancert.acme.errors import (
@@ -245,6 +245,14 @@ class AcmeAuthority:
 
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:
         """ACME has no renewal bookkeeping; ``replaces`` on the new order said it."""
+
+    async def retire_superseded(
+        self, old_order_id: int, new_order_id: int, *, revoke: bool
+    ) -> None:
+        """Revoke the superseded certificate (RFC 8555 §7.6, reason 4: superseded) when asked;
+        otherwise nothing: ``replaces`` on the new order already told an ARI CA."""
+        if revoke:
+            await self.revoke(old_order_id, f"superseded by order {new_order_id}", reason_code=4)
 
     async def renewal_hint(self, cert_pem: str, *, remember: bool = True) -> RenewalHint:
         """ARI where the directory offers it, else the lifetime share; ``remember`` False

@@ -29,6 +29,7 @@ from pancert.lifecycle.naming import is_rotation_of
 from pancert.lifecycle.outcome import PairOutcome, Status
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.plan import Action, Decision, Observed, Schedule, decide
+from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.rotate import (
     Context,
     FirewallState,
@@ -40,7 +41,6 @@ from pancert.lifecycle.rotate import (
     start_rotation,
 )
 from pancert.lifecycle.schedule import ca_schedules, remember_schedule
-from pancert.panos.client import PanosClient
 from pancert.panos.models import CertificateEntry, Location
 
 log = logging.getLogger("pancert.lifecycle")
@@ -49,7 +49,7 @@ _T = TypeVar("_T")
 
 class FirewallRun:
     def __init__(
-        self, fw: PanosClient, pairs: list[Pair], journal: Journal, settings: RunSettings
+        self, fw: Firewall, pairs: list[Pair], journal: Journal, settings: RunSettings
     ) -> None:
         self.fw = fw
         self.pairs = pairs
