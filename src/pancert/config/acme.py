@@ -47,7 +47,8 @@ def _b64url_key(value: Any) -> Any:
     text = _secret_text(value)
     if isinstance(text, str):
         try:
-            base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            standard = text.replace("-", "+").replace("_", "/")
+            base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise invalid("not base64url", "the HMAC key exactly as the CA gave it") from exc
     return text
