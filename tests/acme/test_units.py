@@ -70,7 +70,7 @@ def test_ari_point_stays_inside_the_window_and_waits_for_retry_after(tmp_path: P
     assert cache.hint_if_fresh("id.1", NOW + dt.timedelta(hours=1)) == hint
     assert cache.hint_if_fresh("id.1", NOW + dt.timedelta(hours=3)) is None
     late = AriWindow(NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=1), None)
-    assert cache.store("id.2", late, NOW).at == NOW  # the window has passed: renew now
+    assert cache.store("id.2", late, NOW).at == late.end  # the window has passed: due now
 
 
 def test_a_schedule_replaces_the_profile_window() -> None:

@@ -29,8 +29,7 @@ from pancert.scm.errors import ScmOutcomeUnknown
 
 class AcmeError(ScmError):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        # the lifecycle shows a step's failure as text, so the remedy travels in it too
-        super().__init__(redact(f"{message}; {hint}" if hint else message))
+        super().__init__(redact(message))
         if hint is not None:
             self.hint = hint
 

@@ -120,7 +120,7 @@ class AriCache:
         if same and previous is not None:
             chosen = dt.datetime.fromisoformat(previous["chosen"])
         elif window.end <= now:
-            chosen = now  # the window has passed: renew now
+            chosen = window.end  # the window has passed: due at once (any "now" is later)
         else:
             # RFC 9773 §4.2 asks for a uniformly random point; one derived from the certID and
             # the window is as spread over a fleet, and a dry run, status and the real run agree
