@@ -25,7 +25,7 @@ from pancert.errors import PancertError
 from pancert.lifecycle import finish
 from pancert.lifecycle.install import install, retry_kept
 from pancert.lifecycle.journal import Journal, PairRecord, Step
-from pancert.lifecycle.naming import is_rotation_of
+from pancert.lifecycle.naming import adoptable, look_alikes, owned
 from pancert.lifecycle.outcome import PairOutcome, Status
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.plan import Action, Decision, Observed, decide
@@ -116,11 +116,13 @@ class FirewallRun:
         for pair in self.pairs:
             entries = inventory[pair.location]
             try:
-                record = self.journal.load(*pair.key) or self._adopt(pair, entries)
+                record = self.journal.load(*pair.key)
+                if record is None or (record.current_object is None and record.rotation is None):
+                    record = self._adopt(pair, entries, record)
             except PancertError as exc:
                 self._outcome(pair, Status.FAILED, str(exc))
                 continue
-            current = entries.get(record.current_object or pair.profile.name)
+            current = entries.get(record.current_object) if record.current_object else None
             decision = decide(
                 Observed(pair.wanted, current, record, now),
                 self.settings.mode,
@@ -183,26 +185,34 @@ class FirewallRun:
                     )
         return due
 
-    def _adopt(self, pair: Pair, entries: dict[str, CertificateEntry]) -> PairRecord:
-        """No journal yet: start from what the firewall and the Sectigo agent's .ids file show,
-        never by ordering blindly. Objects named by pancert's rotation rule are pancert's."""
-        record = PairRecord(profile=pair.profile.name, firewall=pair.firewall.name)
-        ours = sorted(
-            (
-                e
-                for e in entries.values()
-                if is_rotation_of(e.name, pair.profile.name) and e.certificate_pem is not None
-            ),
-            key=lambda e: e.not_after.timestamp() if e.not_after else 0.0,
-        )
-        if ours:
-            record.current_object = ours[-1].name
-            record.current_not_after = ours[-1].not_after
-            record.current_common_name = ours[-1].common_name
-            record.owned_objects = [e.name for e in ours if e.name != pair.profile.name]
-        ids = self.journal.read_ids(pair.profile.name)
-        if ids is not None and record.current_object == pair.profile.name:
-            record.current_order_id, record.current_renew_id = ids
+    def _adopt(
+        self, pair: Pair, entries: dict[str, CertificateEntry], record: PairRecord | None
+    ) -> PairRecord:
+        """Nothing journalled yet: adopt the Sectigo agent's object only with proof (its
+        exact name, the profile's CN and SANs), never by ordering blindly, never by a name's
+        shape. Every other look-alike is someone else's: reported, never touched."""
+        name = pair.profile.name
+        record = record or PairRecord(profile=name, firewall=pair.firewall.name)
+        entry = entries.get(name)
+        if adoptable(entry, pair.wanted):
+            assert entry is not None
+            record.current_object = name
+            record.current_not_after = entry.not_after
+            record.current_common_name = entry.common_name
+            record.owned_objects = [name]
+            ids = self.journal.read_ids(name)
+            if ids is not None:
+                record.current_order_id, record.current_renew_id = ids
+        foreign = [n for n in look_alikes(list(entries), name) if n not in owned(record)]
+        for other in foreign:
+            why = "named like the profile but its CN or SANs differ" if other == name else ""
+            log.warning(
+                "%s on %s: %s is not pancert's (%s); left alone",
+                name,
+                self.name,
+                other,
+                why or "no journal of pancert names it",
+            )
         if record.current_object is not None and not self.settings.dry_run:
             # remembered once, so status and later runs know what was adopted
             self.journal.save(record, self.settings.clock())
