@@ -67,6 +67,8 @@ class FakeFirewall:
         self.passive = passive
         self.calls: list[str] = []
         self.failures: dict[str, PancertError] = {}
+        self.presented: list[CertificateEntry] | None = None
+        """When set, what :meth:`certificates` answers (entries the planner's table builds)."""
         self._jobs = 0
 
     def _call(self, operation: str) -> None:
@@ -103,6 +105,8 @@ class FakeFirewall:
 
     async def certificates(self, location: Location) -> list[CertificateEntry]:
         self._call("certificates")
+        if self.presented is not None:
+            return list(self.presented)
         return ConfigSnapshot(self._xml(self.candidate), None).certificates(location)
 
     async def generate_csr(self, request: CsrRequest, location: Location) -> str:

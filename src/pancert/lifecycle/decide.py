@@ -100,9 +100,9 @@ def plan_pair(
     )
     seen = SeenCertificate.of(current) if current is not None else None
     remember = (adopted and record.current_object is not None) or (
-        journalled is not None and journalled.seen != seen
+        journalled is not None and (journalled.seen_at is None or journalled.seen != seen)
     )
-    record.seen = seen
+    record.seen, record.seen_at = seen, observation.now
     return PairPlan(
         pair=pair,
         record=record,

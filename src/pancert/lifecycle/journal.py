@@ -156,6 +156,8 @@ class PairRecord(BaseModel):
     abandoned: list[AbandonedOrder] = Field(default_factory=list)
     seen: SeenCertificate | None = None
     """What served the profile when a run last looked (None: nothing did)."""
+    seen_at: dt.datetime | None = None
+    """When ``seen`` was taken; None in records written before pancert kept it."""
     last_error: str | None = None
     last_error_hint: str | None = None
     """What to do about ``last_error`` (the failing client's hint)."""
