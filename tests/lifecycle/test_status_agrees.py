@@ -30,7 +30,7 @@ _STATUS = {
 
 
 @pytest.mark.parametrize(("obs", "action", "reason", "message"), RENEW_CASES)
-def test_status_and_dry_run_agree(
+def test_status_and_dry_run_agree(  # noqa: PLR0917 - fixtures plus the table's columns
     tmp_path: Path,
     sandbox_ca: SandboxCA,
     obs: Observed,
