@@ -3,7 +3,7 @@
 The first object is named exactly like the profile (``web.yaml`` → ``web``), as the Sectigo
 agent names it. PAN-OS refuses to generate a CSR under an existing name, so every later
 rotation creates ``<profile>-<8 characters>`` and deletes the superseded object afterwards
-(ARCHITECTURE.md §3). Profile names are ≤ 54 characters, so object names stay ≤ 63 (the
+(docs/architecture.md). Profile names are ≤ 54 characters, so object names stay ≤ 63 (the
 firewall limit).
 
 A name never proves ownership. pancert touches (adopts, rebinds away from, deletes) only
