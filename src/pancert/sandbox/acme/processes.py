@@ -20,6 +20,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -44,11 +45,18 @@ def binary(name: str) -> str:
     return found
 
 
+class ExitedEarly(RuntimeError):
+    """The child exited before listening (typically: a free port was taken meanwhile)."""
+
+
+ATTEMPTS = 3
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}: {log.read_text()[-800:]}")
+            raise ExitedEarly(f"exited with {process.returncode}: {log.read_text()[-800:]}")
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.settimeout(0.2)
             if sock.connect_ex((LOOPBACK, port)) == 0:
@@ -86,6 +94,16 @@ class ChallTestSrv:
 
     @classmethod
     def start(cls, folder: Path) -> ChallTestSrv:
+        for attempt in range(ATTEMPTS):
+            try:
+                return cls._start(folder)
+            except ExitedEarly:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _start(cls, folder: Path) -> ChallTestSrv:
         dns_port, management_port = free_port(), free_port()
         args = [
             binary("pebble-challtestsrv"),
@@ -123,7 +141,18 @@ class Pebble:
     child: Child
 
     @classmethod
-    def start(
+    def start(cls, folder: Path, **options: Any) -> Pebble:
+        """Ports are picked free but may be taken before Pebble binds them: a few tries."""
+        for attempt in range(ATTEMPTS):
+            try:
+                return cls._start(folder, **options)
+            except ExitedEarly:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _start(
         cls,
         folder: Path,
         *,
