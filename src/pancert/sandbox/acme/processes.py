@@ -72,8 +72,8 @@ class Child:
         self.log = log
         handle = log.open("wb")
         self.process = subprocess.Popen(
-            args, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+            args, stdout=handle, stderr=subprocess.STDOUT, env=env
+        )  # same process group as the sandbox: a signal to the group reaches them too
         handle.close()
 
     def stop(self) -> None:
