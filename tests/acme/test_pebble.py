@@ -7,8 +7,10 @@ import base64
 import json
 import ssl
 import stat
+from pathlib import Path
 
 import httpx
+import pyrage
 from cryptography import x509
 
 from tests.e2e.conftest import VSYS1, certificate_names, running_text
@@ -135,3 +137,27 @@ def test_revoke_superseded_revokes_the_old_certificate_at_the_ca(acme_world: Wor
     )
     assert json.loads(status.text)["Status"] == "Revoked"
     assert sum(1 for e in order_book(agent) if e["revoked"]) == 1
+
+
+def test_the_account_key_can_be_encrypted_like_the_other_secrets(
+    acme_world: WorldFactory, tmp_path: Path
+) -> None:
+    identity = pyrage.x25519.Identity.generate()
+    key_file = tmp_path / "age-keys.txt"
+    key_file.write_text(f"{identity}\n")
+    world = acme_world(always_valid=True)
+    agent = acme_agent(world, pancert_age_recipients=str(identity.to_public()))
+    assert agent("enroll", "-p", "site").code == 0
+    encrypted = agent("encrypt")
+    assert encrypted.code == 0, encrypted.text
+    (account,) = (agent.state / "acme" / "accounts").glob("*.yaml")
+    text = account.read_text()
+    assert "acme_account_key: ENC[AES256_GCM," in text
+    assert "PRIVATE KEY" not in text
+    credentials = (agent.config.parent / "profiles" / "sectigo_credentials.yaml").read_text()
+    assert "acme_eab_hmac_key: ENC[AES256_GCM," in credentials
+    agent.env["SOPS_AGE_KEY_FILE"] = str(key_file)
+    result = agent("renew", "--force", "-p", "site")
+    assert result.code == 0, result.text
+    log = (agent.config.parent / "logs" / "pancert.log").read_text()
+    assert log.count("ACME account registered") == 1  # the encrypted key found the account

@@ -145,6 +145,8 @@ class LoadedConfig:
             sources = {fw.source for fw in self.firewalls.values()}
         if self.credentials_path is not None:
             sources.add(self.credentials_path)
+        # ACME account keys (pancert.acme.account) are secrets of the same kind
+        sources.update((self.state_path / "acme" / "accounts").glob("*.yaml"))
         return sorted(sources)
 
 
