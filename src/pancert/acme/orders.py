@@ -17,11 +17,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from acme import challenges, crypto_util, messages
 from cryptography import x509
 from josepy.json_util import field as jose_field
 from josepy.jwk import JWKEC
 
+from acme import challenges, crypto_util, messages
 from pancert.acme.account import Session
 from pancert.acme.dns01 import TxtPublisher, authoritative_servers, wait_visible
 from pancert.acme.errors import AcmeChallengeError, AcmeOrderError, describe
@@ -145,10 +145,16 @@ class OrderDriver:
         log.info("ACME order finalized with the firewall's CSR")
 
     def _authorize(self, order: messages.Order, deadline: dt.datetime) -> bool:
-        """Answer every pending authorization; True once none is pending any more."""
+        """Answer every pending authorization; True once none is pending any more.
+
+        Records stay published while the CA may still validate (the deadline came first);
+        they are removed once validation ended, well or badly, by this run or a later one
+        (the TXT value is derived from the account key, so a later run knows it).
+        """
         published: list[tuple[str, str]] = []
         to_answer: list[messages.ChallengeBody] = []
         pending_urls: list[str] = []
+        finished = True
         try:
             for url in order.authorizations:
                 authz = messages.Authorization.from_json(_get(self.session, url).json())
@@ -162,16 +168,19 @@ class OrderDriver:
                     )
                 pending_urls.append(url)
                 challb = self._dns01(authz)
-                if challb.status != messages.STATUS_PENDING:
-                    continue  # answered by an earlier attempt; the CA is validating
                 if self.publisher is not None:
                     chall = challb.chall
                     assert isinstance(chall, challenges.DNS01)
-                    fqdn = chall.validation_domain_name(name)
-                    value = chall.validation(JWKEC(key=self.session.key))
-                    self.publisher.add(fqdn, value)
-                    published.append((fqdn, value))
-                to_answer.append(challb)
+                    record = (
+                        chall.validation_domain_name(name),
+                        chall.validation(JWKEC(key=self.session.key)),
+                    )
+                    if challb.status == messages.STATUS_PENDING:
+                        self.publisher.add(*record)
+                    published.append(record)
+                if challb.status == messages.STATUS_PENDING:
+                    to_answer.append(challb)
+                # else: answered by an earlier attempt, the CA is validating
             for fqdn, value in published:
                 servers = authoritative_servers(fqdn, self.credential.dns_servers)
                 remaining = max(1.0, (deadline - self.clock()).total_seconds())
@@ -186,14 +195,19 @@ class OrderDriver:
             jwk = JWKEC(key=self.session.key)
             for challb in to_answer:
                 self.session.acme.answer_challenge(challb, challb.response(jwk))
-            return self._wait_authorizations(pending_urls, deadline)
+            finished = self._wait_authorizations(pending_urls, deadline)
+            return finished
         finally:
-            for fqdn, value in published:
-                try:
-                    assert self.publisher is not None
-                    self.publisher.delete(fqdn, value)
-                except AcmeChallengeError as exc:
-                    log.warning("removing TXT %s failed: %s", fqdn, exc)
+            if finished:
+                self._remove(published)
+
+    def _remove(self, published: list[tuple[str, str]]) -> None:
+        for fqdn, value in published:
+            try:
+                assert self.publisher is not None
+                self.publisher.delete(fqdn, value)
+            except AcmeChallengeError as exc:
+                log.warning("removing TXT %s failed: %s", fqdn, exc)
 
     def _dns01(self, authz: messages.Authorization) -> messages.ChallengeBody:
         name = authz.identifier.value
