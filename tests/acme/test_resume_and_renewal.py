@@ -138,3 +138,31 @@ def test_without_ari_renewal_is_at_two_thirds_of_the_lifetime(acme_world: WorldF
         f"renew from {at:%Y-%m-%d %H:%M} (two thirds of its "
         f"{(end - start).total_seconds() / 86400:.1f}-day lifetime (no ARI at this CA))"
     )
+
+
+def test_retry_after_while_the_ca_issues_is_honoured_across_runs(
+    acme_world: WorldFactory,
+) -> None:
+    world = acme_world(always_valid=True)
+    agent = acme_agent(world, sectigo_collect_timeout=0)
+    edit_credential(agent, acme_finalize_timeout=1)
+    front = pebble(world).ari
+    front.hold_processing, front.processing_retry_after_s = 1, 300  # as Sectigo answers
+    first = agent("enroll", "-p", "site")
+    assert "pending" in first.out, first.text
+    (entry,) = order_book(agent)
+    assert entry["status"] == "processing"
+    polls = front.order_polls
+    waiting = agent("renew", "-p", "site")
+    assert "pending" in waiting.out, waiting.text
+    assert front.order_polls == polls, "asked the CA again before its Retry-After"
+    next_poll = dt.datetime.fromisoformat(entry["next_poll"])
+    assert next_poll > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=200)
+    book = next((agent.state / "acme" / "orders").glob("*.json"))
+    data = json.loads(book.read_text())
+    data["next_poll"] = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
+    book.write_text(json.dumps(data))  # the five minutes have passed
+    done = agent("renew", "-p", "site")
+    assert done.code == 0, done.text
+    assert "converged" in done.out
+    assert len(front.new_orders) == 1

@@ -30,7 +30,6 @@ from pancert.config.acme import AcmeCredential
 log = logging.getLogger("pancert.acme")
 
 DEFAULT_POLL_S = 2
-MAX_POLL_S = 60
 
 
 class NewOrderWithReplaces(messages.NewOrder):
@@ -130,7 +129,7 @@ class OrderDriver:
                 self._finalize(body, csr_pem)
                 continue
             # processing (or valid without a certificate URL yet): wait as the CA asks
-            wake = min(_retry_after(response, now), now + dt.timedelta(seconds=MAX_POLL_S))
+            wake = _retry_after(response, now)  # the CA's Retry-After, in full, across runs
             if wake > deadline:
                 return Progress(status, next_poll=wake)
             self.sleep(max(0.0, (wake - self.clock()).total_seconds()))
@@ -242,7 +241,7 @@ class OrderDriver:
                         hint="check that the TXT record is published in the public zone",
                     )
                 now = self.clock()
-                wake = min(_retry_after(response, now), now + dt.timedelta(seconds=MAX_POLL_S))
+                wake = _retry_after(response, now)
                 if wake > deadline:
                     return False
                 self.sleep(max(0.0, (wake - now).total_seconds()))

@@ -29,6 +29,7 @@ from pancert.acme.renewal import cert_id
 
 RENEWAL_PATH = "/renewal-info"
 NEW_ORDER_PATH = "/order-plz"
+ORDER_PATH = "/my-order/"
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
 
 
@@ -41,6 +42,11 @@ class AriState:
     requests: list[str] = field(default_factory=list)
     certificates: dict[str, x509.Certificate] = field(default_factory=dict)
     new_orders: list[dict[str, Any]] = field(default_factory=list)
+    hold_processing: int = 0
+    """Answer this many polls of a finished order as ``processing`` with ``Retry-After``, as
+    Sectigo does while it issues (``Retry-After: 300``)."""
+    processing_retry_after_s: int = 300
+    order_polls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def window_for(self, certid: str) -> tuple[dt.datetime, dt.datetime] | None:
@@ -110,6 +116,8 @@ class AcmeFront:
         if kind.startswith("application/pem-certificate-chain"):
             self._remember(content)
         out = {k: v for k, v in upstream.headers.multi_items() if k.lower() not in _HOP}
+        if request.method == "POST" and path.startswith(ORDER_PATH):
+            content = self._maybe_processing(content, out)
         response = Response(content, upstream.status_code)
         for key, value in out.items():
             response.headers[key] = value
@@ -119,6 +127,21 @@ class AcmeFront:
             for value in link:
                 response.headers.append("link", value)
         return response
+
+    def _maybe_processing(self, content: bytes, headers: dict[str, str]) -> bytes:
+        with self.state.lock:
+            self.state.order_polls += 1
+            try:
+                order = json.loads(content)
+            except ValueError:
+                return content
+            if order.get("status") != "valid" or self.state.hold_processing <= 0:
+                return content
+            self.state.hold_processing -= 1
+            headers["Retry-After"] = str(self.state.processing_retry_after_s)
+        order["status"] = "processing"
+        order.pop("certificate", None)
+        return json.dumps(order).encode()
 
     def _remember(self, pem: bytes) -> None:
         try:
