@@ -161,3 +161,13 @@ def test_the_account_key_can_be_encrypted_like_the_other_secrets(
     assert result.code == 0, result.text
     log = (agent.config.parent / "logs" / "pancert.log").read_text()
     assert log.count("ACME account registered") == 1  # the encrypted key found the account
+
+
+def test_validate_online_signs_in_to_the_acme_account(acme_world: WorldFactory) -> None:
+    world = acme_world(always_valid=True)
+    agent = acme_agent(world)
+    result = agent("validate", "--online", "-p", "site")
+    assert result.code == 0, result.text
+    assert "ACME account https://localhost:" in result.out
+    assert "(with EAB)" in result.out
+    assert pebble(world).ari.new_orders == []  # nothing ordered
