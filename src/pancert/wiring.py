@@ -21,6 +21,7 @@ from pancert.scm.interface import CertificateAuthority as ScmClient
 
 if TYPE_CHECKING:
     from pancert.lifecycle import ports
+    from pancert.lifecycle.schedule import RenewalAdvisor
     from pancert.scm.admin import AdminApiClient
     from pancert.scm.enrollment import EnrollmentApiClient
 
@@ -103,11 +104,12 @@ def _typed_checks(
     ca_rest: ports.CertificateAuthority = rest
     ca_acme: ports.CertificateAuthority = acme
     checks_acme: ports.AuthorityDiagnostics = acme
+    advisor: RenewalAdvisor = acme
     ca_any: ports.CertificateAuthority = wired.authority("")
     checks_admin: ports.AuthorityDiagnostics = admin
     checks_rest: ports.AuthorityDiagnostics = rest
     connector: ports.Connector = wired
     diagnose: ports.DiagnosticsConnector = wired
     del firewall, diagnostics, ca_admin, ca_rest, ca_any, checks_admin, checks_rest
-    del ca_acme, checks_acme
+    del ca_acme, checks_acme, advisor
     del connector, diagnose

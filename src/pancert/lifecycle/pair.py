@@ -5,25 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 
-from pancert.acme.renewal import RenewalHint
 from pancert.config.models import FirewallProfile
 from pancert.config.profile import CertificateProfile
 from pancert.config.resolved import ResolvedProfile
 from pancert.lifecycle.plan import Mode, Wanted
 from pancert.lifecycle.ports import CertificateAuthority
 from pancert.panos.models import Location
-
-
-@runtime_checkable
-class RenewalAdvisor(Protocol):
-    """A CA that says when its certificates should be renewed (ACME: ARI or a share of the
-    lifetime); the profile's window decides for the others."""
-
-    async def renewal_hint(self, cert_pem: str, *, remember: bool = True) -> RenewalHint: ...
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,32 @@ no CA, shows the same time and reason.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 from pancert.lifecycle.journal import PairRecord
-from pancert.lifecycle.pair import Pair, RenewalAdvisor
+from pancert.lifecycle.pair import Pair
 from pancert.lifecycle.plan import Schedule
 from pancert.panos.models import CertificateEntry, Location
 
 Key = tuple[str, str]
+
+
+class RenewalTime(Protocol):
+    @property
+    def at(self) -> dt.datetime: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+@runtime_checkable
+class RenewalAdvisor(Protocol):
+    """A CA that says when its certificates should be renewed (ACME: ARI or a share of the
+    lifetime, :class:`pancert.acme.AcmeAuthority`); the profile's window decides for others."""
+
+    async def renewal_hint(self, cert_pem: str, *, remember: bool = True) -> RenewalTime: ...
 
 
 async def ca_schedules(
