@@ -171,3 +171,25 @@ def test_validate_online_signs_in_to_the_acme_account(acme_world: WorldFactory) 
     assert "ACME account https://localhost:" in result.out
     assert "(with EAB)" in result.out
     assert pebble(world).ari.new_orders == []  # nothing ordered
+
+
+def test_an_invalid_order_is_replaced_by_one_new_order_per_run(acme_world: WorldFactory) -> None:
+    world = acme_world()  # Pebble validates DNS-01 for real
+    agent = acme_agent(world)
+    hook = pebble(world).hook
+    edit_credential(agent, acme_challenge="respond-only")  # answers, publishes nothing
+    first = agent("enroll", "-p", "site")
+    assert first.code == 1, first.text
+    assert "validation of" in first.out
+    assert "the next run places a new order for the same CSR" in first.text
+    assert len(pebble(world).ari.new_orders) == 1
+    second = agent("renew", "-p", "site")
+    assert second.code == 1, second.text
+    assert len(pebble(world).ari.new_orders) == 2
+    edit_credential(agent, acme_challenge="dns-01-hook", acme_dns_hook=str(hook))
+    third = agent("renew", "-p", "site")
+    assert third.code == 0, third.text
+    assert len(pebble(world).ari.new_orders) == 3
+    (entry,) = order_book(agent)
+    assert len(entry["dead_urls"]) == 2
+    assert entry["chain_pem"]

@@ -186,17 +186,23 @@ class AcmeAuthority:
                 entry.status,
                 description=f"CA asked to wait until {entry.next_poll:%H:%M:%S}",
             )
-        assert entry.order_url is not None
         session = self._open()
+        if entry.status == "invalid":
+            self._replace_dead_order(session, entry)
+        assert entry.order_url is not None
         driver = OrderDriver(
             session, self.credential, publisher_for(self.credential), clock=self.clock
         )
         deadline = now + dt.timedelta(seconds=self.credential.finalize_timeout)
         try:
             progress = driver.advance(entry.order_url, entry.csr_pem, deadline)
-        except AcmeError:
-            raise
         except Exception as exc:
+            if driver.dead:
+                # invalid is final (RFC 8555 §7.1.6): the next run orders anew, once per run
+                entry.status, entry.next_poll = "invalid", None
+                self.book.save(entry)
+            if isinstance(exc, AcmeError):
+                raise
             raise from_acme(exc, f"ACME order {entry.order_url}") from exc
         entry.status, entry.next_poll, entry.chain_pem = (
             progress.status,
@@ -207,6 +213,16 @@ class AcmeAuthority:
         if progress.chain_pem:
             return IssuedChain(order_id, split_chain(progress.chain_pem))
         return Pending(order_id, progress.status, description="not issued yet")
+
+    def _replace_dead_order(self, session: Session, entry: OrderEntry) -> None:
+        """A new order for the same CSR; the lifecycle's order number stays the same. An
+        invalid order can never issue, so this cannot lead to a second certificate."""
+        assert entry.order_url is not None
+        url, status = self._post_order(session, entry.csr_pem, entry.replaces)
+        entry.dead_urls.append(entry.order_url)
+        entry.order_url, entry.status, entry.next_poll = url, status, None
+        self.book.save(entry)  # the new URL is durable before anything else happens
+        log.warning("ACME order %s was invalid; ordered again: %s", entry.dead_urls[-1], url)
 
     async def details(self, order_id: int) -> OrderDetails:
         entry = self.book.by_number(order_id)

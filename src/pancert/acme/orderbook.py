@@ -46,6 +46,8 @@ class OrderEntry(BaseModel):
     status: str | None = None
     chain_pem: str | None = None
     revoked: bool = False
+    dead_urls: list[str] = []
+    """Orders for this CSR that became invalid (validation failed) and were replaced."""
 
 
 class OrderBook:

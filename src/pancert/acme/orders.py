@@ -105,6 +105,8 @@ class OrderDriver:
         self.publisher = publisher
         self.clock = clock
         self.sleep = sleep
+        self.dead = False
+        """The order can never be issued (it, or one of its authorizations, is invalid)."""
 
     def advance(self, order_url: str, csr_pem: str, deadline: dt.datetime) -> Progress:
         while True:
@@ -117,9 +119,10 @@ class OrderDriver:
                 return Progress(status, chain_pem=chain)
             if status == "invalid":
                 why = describe(body.error) if body.error is not None else "no detail given"
+                self.dead = True
                 raise AcmeOrderError(
                     f"ACME order {order_url} is invalid: {why}",
-                    hint="the next renewal starts a new order",
+                    hint="the next run places a new order for the same CSR",
                 )
             if status == "pending":
                 if not self._authorize(body, deadline):
@@ -162,8 +165,10 @@ class OrderDriver:
                     log.info("ACME authorization for %s is already valid: used as it is", name)
                     continue
                 if authz.status != messages.STATUS_PENDING:
+                    self.dead = True
                     raise AcmeChallengeError(
-                        f"ACME authorization for {name} is {authz.status.name}"
+                        f"ACME authorization for {name} is {authz.status.name}",
+                        hint="the next run places a new order for the same CSR",
                     )
                 pending_urls.append(url)
                 challb = self._dns01(authz)
@@ -235,10 +240,12 @@ class OrderDriver:
                     break
                 if authz.status != messages.STATUS_PENDING:
                     errors = [describe(c.error) for c in authz.challenges if c.error is not None]
+                    self.dead = True
                     raise AcmeChallengeError(
                         f"ACME validation of {authz.identifier.value} failed: "
                         f"{'; '.join(errors) or authz.status.name}",
-                        hint="check that the TXT record is published in the public zone",
+                        hint="check that the TXT record is published in the public zone; the "
+                        "next run places a new order for the same CSR",
                     )
                 now = self.clock()
                 wake = _retry_after(response, now)
