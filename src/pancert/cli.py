@@ -141,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pancert: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so plainly, traceback only on request
+        from pancert.logs import get_logger, log_internal_error  # noqa: PLC0415 - rich loads slowly
+
+        # into the log file too (when one is open), masked by its filter like every line
+        log_internal_error(get_logger("pancert"), "internal error", exc)
         if debug:
             traceback.print_exc()
         print(

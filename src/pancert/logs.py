@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from pancert.config.models import AppConfig
 
-__all__ = ["RedactionFilter", "get_logger", "setup_logging"]
+__all__ = ["RedactionFilter", "get_logger", "log_internal_error", "setup_logging"]
 
 _FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _MARK = "_pancert_handler"
@@ -107,3 +107,14 @@ def setup_logging(app: AppConfig | None, *, debug: bool, console: Console | None
 def get_logger(name: str) -> logging.Logger:
     """A logger under ``pancert.`` (``get_logger(__name__)`` in pancert's modules)."""
     return logging.getLogger(name if name.startswith("pancert") else f"pancert.{name}")
+
+
+def log_internal_error(logger: logging.Logger, message: str, exc: BaseException) -> None:
+    """Write ``message`` with the traceback of ``exc`` to pancert's log files only: the
+    console shows a traceback only with ``--debug`` (whoever prints the one-line error)."""
+    record = logger.makeRecord(
+        logger.name, logging.ERROR, __file__, 0, message, (), (type(exc), exc, exc.__traceback__)
+    )
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and getattr(handler, _MARK, False):
+            handler.handle(record)

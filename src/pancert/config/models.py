@@ -198,8 +198,10 @@ class FirewallProfile(BaseModel):
     @classmethod
     def _url(cls, value: Any) -> Any:
         """The guide allows "the FQDN or IP address"; pancert talks only HTTPS to it."""
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str):
             return value
+        if not value.strip():
+            raise invalid("is empty", "https://HOST[:PORT], the firewall's management address")
         parts = urlsplit(check_https_url(value, bare_host_ok=True))
         if parts.path not in ("", "/", "/api", "/api/"):
             raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")

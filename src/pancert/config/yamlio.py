@@ -129,7 +129,7 @@ def _where(mark: Any) -> str:
 
 def _scalar(value: str) -> str:
     """The value of a one-line scalar as written: inside its quotes, before a comment."""
-    if value[:1] in "\"'" and value[0] in value[1:]:
+    if value and value[0] in "\"'" and value[0] in value[1:]:
         return value[1 : value.index(value[0], 1)]
     return value.split(" #", 1)[0].strip()
 

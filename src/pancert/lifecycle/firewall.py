@@ -39,6 +39,7 @@ from pancert.lifecycle.rotate import (
     prepare_csr,
     start_rotation,
 )
+from pancert.logs import log_internal_error
 from pancert.panos.client import PanosClient
 from pancert.panos.models import CertificateEntry, Location
 
@@ -121,6 +122,9 @@ class FirewallRun:
                     record = self._adopt(pair, entries, record)
             except PancertError as exc:
                 self._outcome(pair, Status.FAILED, str(exc))
+                continue
+            except Exception as exc:  # set this pair aside; the others go on
+                self._outcome(pair, Status.FAILED, internal_error(exc, pair))
                 continue
             current = entries.get(record.current_object) if record.current_object else None
             decision = decide(
@@ -328,6 +332,9 @@ class FirewallRun:
             bad_input = exc.exit_code == status_codes.BAD_INPUT
             await self._fail(ctx, str(exc), Status.BAD_INPUT if bad_input else Status.FAILED)
             return False
+        except Exception as exc:  # a bug or an unforeseen value: this pair only, logged in full
+            await self._fail(ctx, internal_error(exc, ctx.pair), Status.FAILED)
+            return False
         return True
 
     async def _fail_all(self, contexts: list[Context], message: str) -> None:
@@ -350,6 +357,16 @@ class FirewallRun:
             message,
             order_id=ctx.record.rotation.order_id if ctx.record.rotation else None,
         )
+
+
+def internal_error(exc: Exception, pair: Pair) -> str:
+    """Log an unexpected failure with its traceback (masked like every log line) and return
+    the one line the report shows for the pair it stopped."""
+    log_internal_error(log, f"{pair.profile.name} on {pair.firewall.name}: internal error", exc)
+    return (
+        f"internal error: {type(exc).__name__}: {exc} (the other pairs went on; details in "
+        "the log; please report it)"
+    )
 
 
 async def _call(call: str, fn: Callable[[], Awaitable[_T]]) -> _T:

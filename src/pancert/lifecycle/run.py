@@ -21,6 +21,7 @@ from pancert.lifecycle.firewall import FirewallRun
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.outcome import PairOutcome, RunReport, Status
 from pancert.lifecycle.pair import Pair, RunSettings
+from pancert.logs import log_internal_error
 from pancert.panos.client import PanosClient, open_client
 from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority
@@ -141,4 +142,10 @@ async def _run_firewall(
     except PancertError as exc:
         message = f"{firewall.name} ({firewall.url}): {exc}"
         log.error("%s", message)
-        return [PairOutcome(p.profile.name, firewall.name, Status.FAILED, message) for p in group]
+    except Exception as exc:  # this firewall only: the others finish their steps
+        log_internal_error(log, f"{firewall.name} ({firewall.url}): internal error", exc)
+        message = (
+            f"{firewall.name} ({firewall.url}): internal error: {type(exc).__name__}: {exc} "
+            "(the other firewalls went on; details in the log; please report it)"
+        )
+    return [PairOutcome(p.profile.name, firewall.name, Status.FAILED, message) for p in group]
