@@ -11,13 +11,16 @@ its arguments, exception text and stack text through :func:`pancert.redaction.re
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.logging import RichHandler
 
+from pancert.fileio import open_private, private_folder
 from pancert.redaction import redact
 
 if TYPE_CHECKING:
@@ -49,6 +52,17 @@ class RedactionFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are 0600 whatever the umask (they name hosts, orders and admins), and never
+    written through a symbolic link."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = open_private(Path(self.baseFilename), "log file")
+        return io.TextIOWrapper(
+            io.FileIO(fd, "a"), encoding=self.encoding or "utf-8", errors=self.errors
+        )
 
 
 def _console_handler(console: Console | None) -> logging.Handler:
@@ -84,8 +98,8 @@ def setup_logging(app: AppConfig | None, *, debug: bool, console: Console | None
     file_level = logging.DEBUG if debug else logging.WARNING
     if app is not None:
         file_level = logging.DEBUG if debug or app.log_level == "DEBUG" else logging.INFO
-        app.log_path.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        private_folder(app.log_path, "log folder")
+        file_handler = _PrivateRotatingFileHandler(
             app.log_file_path,
             maxBytes=max(1, int(app.log_size_mb * 1024 * 1024)),
             backupCount=app.logger_count,
