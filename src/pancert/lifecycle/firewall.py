@@ -121,7 +121,9 @@ class FirewallRun:
                 if record is None or (record.current_object is None and record.rotation is None):
                     record = self._adopt(pair, entries, record)
             except PancertError as exc:
-                self._outcome(pair, Status.FAILED, str(exc))
+                hint = f" (hint: {exc.hint})" if exc.hint else ""
+                bad = exc.exit_code == status_codes.BAD_INPUT
+                self._outcome(pair, Status.BAD_INPUT if bad else Status.FAILED, f"{exc}{hint}")
                 continue
             except Exception as exc:  # set this pair aside; the others go on
                 self._outcome(pair, Status.FAILED, internal_error(exc, pair))
@@ -209,13 +211,9 @@ class FirewallRun:
                 record.current_order_id, record.current_renew_id = ids
         foreign = [n for n in look_alikes(list(entries), name) if n not in owned(record)]
         for other in foreign:
-            why = "named like the profile but its CN or SANs differ" if other == name else ""
+            why = "its CN or SANs are not the profile's" if other == name else "not journalled"
             log.warning(
-                "%s on %s: %s is not pancert's (%s); left alone",
-                name,
-                self.name,
-                other,
-                why or "no journal of pancert names it",
+                "%s on %s: %s is not pancert's (%s); left alone", name, self.name, other, why
             )
         if record.current_object is not None and not self.settings.dry_run:
             # remembered once, so status and later runs know what was adopted

@@ -191,13 +191,22 @@ class Journal:
             raise unwritable(path, "journal record", exc) from None
         return record
 
-    def records(self) -> list[PairRecord]:
+    def records(self, *, skipped: list[str] | None = None) -> list[PairRecord]:
+        """Every readable record. With ``skipped``, an unreadable one is noted there and
+        passed over (its own pair reports it) instead of stopping the caller."""
+        refuse_symlink(self.folder, "journal folder")
         if not self.folder.is_dir():
             return []
         found = []
         for path in sorted(self.folder.glob("*@*.json")):
             profile, _, firewall = path.stem.partition("@")
-            record = self.load(profile, firewall)
+            try:
+                record = self.load(profile, firewall)
+            except PancertError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(str(exc))
+                continue
             if record is not None:
                 found.append(record)
         return found

@@ -90,7 +90,7 @@ def orphans(journal: Journal, loaded: LoadedConfig, pairs: dict[str, list[Pair]]
     """Journal records whose profile is gone or no longer targets that firewall."""
     wanted = {p.key for group in pairs.values() for p in group}
     found = []
-    for record in journal.records():
+    for record in journal.records(skipped=[]):  # an unreadable record fails its own pair
         key = (record.profile, record.firewall)
         if key in wanted or record.profile in loaded.broken_profiles:
             continue
