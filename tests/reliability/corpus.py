@@ -297,6 +297,8 @@ def _config_cases() -> list[Bad]:
         ("scm-bundle-missing", {"sectigo_ca_bundle": "/nonexistent/scm.pem"}, "sectigo_ca_bundle"),
         ("commit-timeout", {"paloalto_commit_timeout": 0}, "paloalto_commit_timeout"),
         ("encrypt-plaintext", {"sectigo_encrypt_credentials": True}, "plaintext"),
+        ("log-file-escape", {"sectigo_log_file": "../../x.log"}, "sectigo_log_file"),
+        ("log-file-absolute", {"sectigo_log_file": "/tmp/pancert-x.log"}, "sectigo_log_file"),
     ]
     cases = [
         Bad(
