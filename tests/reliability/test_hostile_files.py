@@ -106,7 +106,10 @@ def _link_state(case: Case, elsewhere: Path) -> Path:
 SYMLINKS = ("state folder", "journal folder", "journal record", "lock file", "log folder", "log")
 
 
-@pytest.mark.parametrize("what", SYMLINKS)
+@pytest.mark.parametrize(
+    "what",
+    [pytest.param(w, marks=() if w == "journal record" else pytest.mark.slow) for w in SYMLINKS],
+)
 def test_a_symbolic_link_is_refused(case: Case, tally: Tally, tmp_path: Path, what: str) -> None:
     first = case.run("renew")
     assert first.code == 0, first.text
@@ -143,6 +146,7 @@ def test_a_symbolic_link_is_refused(case: Case, tally: Tally, tmp_path: Path, wh
     tally.violations(problems)
 
 
+@pytest.mark.slow
 def test_an_unusable_state_or_log_folder_is_a_clear_message(case: Case, tally: Tally) -> None:
     """As root nothing is unwritable, so the folder's parent is a file: it cannot be created."""
     config = case.agent.config
@@ -159,12 +163,14 @@ def test_an_unusable_state_or_log_folder_is_a_clear_message(case: Case, tally: T
     tally.violations(problems)
 
 
+@pytest.mark.slow
 def test_keygen_without_a_terminal_says_so(case: Case, tally: Tally) -> None:
     result = _run(case, "keygen", "fw_sandbox1")
     tally.count("hostile_files")
     tally.violations(_clean(result, 2, "terminal"))
 
 
+@pytest.mark.slow
 def test_a_closed_or_full_stdout_costs_the_report_not_the_run(case: Case, tally: Tally) -> None:
     problems = []
     closed = _run(case, "status", redirect=">&-")
@@ -194,6 +200,7 @@ def test_a_corrupt_journal_record_names_its_problem_and_the_fix(case: Case, tall
     tally.violations(problems)
 
 
+@pytest.mark.slow
 def test_the_sandbox_never_overwrites_a_configuration(tmp_path: Path, tally: Tally) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()
@@ -230,6 +237,7 @@ def _editor(case: Case, tmp_path: Path, *, fix: bool) -> tuple[dict[str, str], P
     return env, marker
 
 
+@pytest.mark.slow
 def test_edit_without_a_terminal_runs_no_editor(case: Case, tally: Tally, tmp_path: Path) -> None:
     env, marker = _editor(case, tmp_path, fix=False)
     creds = case.config_folder / "profiles" / "sectigo_credentials.yaml"
@@ -282,7 +290,9 @@ def _on_a_terminal(case: Case, env: dict[str, str], path: Path, answer: bytes) -
     return result
 
 
-@pytest.mark.parametrize("again", [False, True], ids=["keep-a-copy", "edit-again"])
+@pytest.mark.parametrize(
+    "again", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["keep-a-copy", "edit-again"]
+)
 def test_broken_yaml_in_an_edit_is_never_lost(
     case: Case, tally: Tally, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, again: bool
 ) -> None:

@@ -55,7 +55,9 @@ def secret_case(tmp_path: Path) -> Iterator[Case]:
         started.stop()
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "kind", [pytest.param(k, marks=() if k == "duplicate" else pytest.mark.slow) for k in KINDS]
+)
 @pytest.mark.parametrize("field", sorted(FIELDS))
 def test_a_broken_secret_field_never_shows_its_value(
     secret_case: Case, tally: Tally, field: str, kind: str
