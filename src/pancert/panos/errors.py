@@ -7,7 +7,7 @@
     ├── PanosHttpError              HTTP status other than 2xx without a PAN-OS envelope
     ├── PanosReplyError             the reply is not the XML/PEM the call must return
     ├── PanosApiError               status="error" (or a failure code) in the envelope
-    │   ├── AuthenticationError     403 / "Invalid credentials." / 16 (role lacks API right)
+    │   ├── AuthenticationError     403 / "Invalid Credential" / 16 (role lacks API right)
     │   ├── BadRequestError         400 missing or bad parameter
     │   ├── UnknownCommandError     1
     │   ├── InternalError           2-5, 9, 11, 21
