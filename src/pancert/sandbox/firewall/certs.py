@@ -258,7 +258,7 @@ def read_material(data: bytes, fmt: str, passphrase: str | None, name: str) -> M
     if b"-----BEGIN" not in data:
         raise failed
     chain = load_chain(data) if b"-----BEGIN CERTIFICATE-----" in data else []
-    blocks = _KEY_BLOCK.findall(data)
+    blocks = [m.group(0) for m in _KEY_BLOCK.finditer(data)]
     return Material(chain, _load_key(blocks[0], passphrase, name) if blocks else None)
 
 

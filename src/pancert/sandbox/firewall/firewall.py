@@ -115,7 +115,7 @@ class Firewall(Seeding):
     def change(self, change: Change) -> list[etree._Element]:
         """Apply a write to the candidate and log it for the commit."""
         self.refuse_writes(change.admin)
-        if change.action in ("edit", "delete"):
+        if change.action in ("edit", "delete", "rename", "move"):
             for node in tree.select(self.candidate, change.xpath):
                 self._refuse_template(node)
                 if change.action == "delete":
@@ -138,12 +138,13 @@ class Firewall(Seeding):
         parent = node.getparent()
         if node.tag != "entry" or parent is None or parent.tag != "certificate":
             return
-        users = tree.referrers(self.candidate, str(node.get("name")))
+        arrows = not self.settings.reference_lines_as_xpath
+        users = tree.referrers(self.candidate, str(node.get("name")), arrows=arrows)
         if users:
             raise ApiError(
                 10,
-                f"{node.get('name')} cannot be deleted because of references from:",
-                *users,
+                f" {node.get('name')} cannot be deleted because of references from:",
+                *(f" {u}" for u in users),
             )
 
     def remark(self) -> None:

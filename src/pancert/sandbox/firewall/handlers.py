@@ -12,7 +12,7 @@ import time
 
 from lxml import etree
 
-from pancert.sandbox.firewall import certs, tree
+from pancert.sandbox.firewall import certs, schema, tree
 from pancert.sandbox.firewall.changes import Change, certificates_xpath
 from pancert.sandbox.firewall.firewall import Firewall
 from pancert.sandbox.firewall.replies import (
@@ -79,28 +79,44 @@ def version(fw: Firewall) -> Reply:
 # -- config ---------------------------------------------------------------------------------
 
 
+def _read(fw: Firewall, action: str, xpath: str) -> Reply:
+    """``get`` (candidate) and ``show`` (running) of ``xpath``."""
+    root = fw.candidate if action == "get" else fw.running
+    nodes = tree.select(root, xpath)
+    if not nodes:
+        if action == "get":
+            return success(code=7)
+        raise ApiError(None, "No such node")
+    copies = [copy.deepcopy(n) for n in nodes]
+    if action == "show":
+        if len(copies) > 1 and fw.settings.multi_node_show_refused:
+            raise ApiError(None, f"show: {xpath} matches more than one node")
+        return success(*copies)
+    count = str(len(copies))
+    return success(*copies, code=19, **{"total-count": count, "count": count})
+
+
 def config(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
     action, xpath = params.get("action", ""), params.get("xpath", "")
     if not xpath:
         raise ApiError(400, 'Parameter "xpath" is required', http_status=400)
     try:
         if action in ("get", "show"):
-            root = fw.candidate if action == "get" else fw.running
-            nodes = tree.select(root, xpath)
-            if not nodes:
-                if action == "get":
-                    return success(code=7)
-                raise ApiError(None, "No such node")
-            copies = [copy.deepcopy(n) for n in nodes]
-            if action == "show":
-                return success(*copies)
-            count = str(len(copies))
-            return success(*copies, code=19, **{"total-count": count, "count": count})
+            return _read(fw, action, xpath)
         if action in ("set", "edit"):
             if "element" not in params:
                 raise ApiError(400, 'Parameter "element" is required', http_status=400)
-            parse_xml(f"<w>{params['element']}</w>", "element")
+            wrapped = parse_xml(f"<w>{params['element']}</w>", "element")
+            try:
+                schema.check(xpath, action, wrapped)
+            except schema.SchemaError as exc:
+                raise ApiError(12, f" {exc}", f" {exc.owner} is invalid") from exc
             fw.change(Change(user, action, xpath, params["element"]))
+            return message("command succeeded", 20)
+        if action in ("rename", "move", "clone"):
+            keys = ("newname", "where", "dst", "from")
+            extra = {k: params[k] for k in keys if k in params}
+            fw.change(Change(user, action, xpath, None, extra))
             return message("command succeeded", 20)
         if action == "delete":
             if not tree.select(fw.candidate, xpath):

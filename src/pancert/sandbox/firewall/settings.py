@@ -95,6 +95,12 @@ class FirewallSettings:
     """A finished job's ``tfin`` as ``HH:MM:SS`` (2018 samples) instead of a full timestamp."""
     panorama_connected: bool = True
     """With ``panorama_managed``: ``show panorama-status`` says ``Connected : yes``/``no``."""
+    reference_lines_as_xpath: bool = False
+    """Code-10 referrer lines as full XPaths (pan-chainguard #4) instead of the device's
+    arrow form ``certificate-profile -> X -> CA -> Y`` (Keyfactor's PaloAltoClient.cs)."""
+    multi_node_show_refused: bool = True
+    """``action=show`` of an XPath matching several nodes is refused (error, no code —
+    wording unverified); off: every match is returned."""
     quoted_boundary_literal: bool = True
     """A quoted multipart ``boundary=`` keeps its quotes, so the upload arrives empty (PAN-OS
     refuses quoted boundaries); off: the quotes are stripped as RFC 2046 allows."""
