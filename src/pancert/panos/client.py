@@ -292,7 +292,11 @@ class PanosClient:
             if reference.certificate and reference.certificate != new_name:
                 await self._config("delete", xpaths.member(reference.xpath, reference.certificate))
         else:
-            await self._config("set", reference.xpath, E("entry", name=new_name))
+            # a full XPath naming the new entry: PAN-OS 11.0.3-h3 dropped partial XPaths
+            # (a container plus a wrapping <entry>), whose changes an admin-scoped partial
+            # commit then leaves behind (pan-os-codegen PR #121, pan-os-python #570)
+            entry = xpaths.existing_entry(reference.xpath, new_name)
+            await self._config("edit", entry, E("entry", name=new_name))
             if reference.certificate and reference.certificate != new_name:
                 await self._config(
                     "delete", xpaths.existing_entry(reference.xpath, reference.certificate)

@@ -101,6 +101,9 @@ class FirewallSettings:
     multi_node_show_refused: bool = True
     """``action=show`` of an XPath matching several nodes is refused (error, no code —
     wording unverified); off: every match is returned."""
+    partial_xpath_unattributed: bool = True
+    """A ``set`` on a partial XPath (container + wrapping ``<entry>``) is not attributed to
+    the admin, so admin-scoped partial commits leave it pending (PAN-OS 11.0.3-h3+)."""
     quoted_boundary_literal: bool = True
     """A quoted multipart ``boundary=`` keeps its quotes, so the upload arrives empty (PAN-OS
     refuses quoted boundaries); off: the quotes are stripped as RFC 2046 allows."""
