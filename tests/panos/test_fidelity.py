@@ -13,10 +13,13 @@ import pytest
 from cryptography import x509
 from defusedxml import ElementTree
 
+from pancert.panos import PanosClient
+from pancert.panos.models import Location
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.firewall import tree
 from pancert.sandbox.firewall.wire import parse_multipart
 from tests.panos.conftest import Sandbox
+from tests.panos.helpers import csr_request
 
 
 def _api(sandbox: Sandbox) -> str:
@@ -286,3 +289,33 @@ def test_import_refuses_expired_unknown_vsys_and_wrong_format(
     )
     assert "passphrase is required" in (reply.findtext("msg/line") or "")
     assert x509.load_pem_x509_certificates(good)
+
+
+@pytest.mark.parametrize("ignores_vsys", [True, False])
+def test_vsys_csr_export_falls_back_to_the_entry(make_sandbox: object, ignores_vsys: bool) -> None:
+    box: Sandbox = make_sandbox(export_ignores_vsys=ignores_vsys)  # type: ignore[operator]
+    vsys1 = Location("vsys1")
+
+    async def scenario(client: PanosClient) -> None:
+        await client.generate_csr(csr_request("vsys-web"), vsys1)
+        pem = await client.export_csr("vsys-web", vsys1)
+        csr = x509.load_pem_x509_csr(pem.encode())
+        assert csr.subject.rfc4514_string() == "CN=www.example.test"
+
+    box.run(scenario)
+    exports = [r for r in box.firewall.recorder.records() if r["kind"] == "export"]
+    config_reads = [r for r in box.firewall.recorder.records() if r["kind"] == "config_get"]
+    assert len(exports) == 1
+    assert bool(config_reads) is ignores_vsys
+
+
+@pytest.mark.parametrize(("connected", "managed"), [(True, True), (False, False)])
+def test_panorama_status_connected_no_is_not_managed(
+    make_sandbox: object, connected: bool, managed: bool
+) -> None:
+    box: Sandbox = make_sandbox(panorama_managed=True, panorama_connected=connected)  # type: ignore[operator]
+
+    async def scenario(client: PanosClient) -> None:
+        assert (await client.system_info()).panorama_managed is managed
+
+    box.run(scenario)
