@@ -26,7 +26,7 @@ from pancert.sandbox.firewall import tree
 from pancert.sandbox.firewall.certs import KeyStore
 from pancert.sandbox.firewall.changes import SAFE, Change, apply
 from pancert.sandbox.firewall.jobs import Job, job_element
-from pancert.sandbox.firewall.mgmt import ManagementTls
+from pancert.sandbox.firewall.mgmt import ManagementTls, management_certificate
 from pancert.sandbox.firewall.replies import ApiError
 from pancert.sandbox.firewall.seed import Seeding
 from pancert.sandbox.firewall.settings import FirewallSettings
@@ -231,16 +231,19 @@ class Firewall(Seeding):
             record.result = job.result
             if job.problems:
                 continue
-            self.running = snapshot
+            self._publish(snapshot)
             done = {id(c) for c in job.changes}
             self.changes = [c for c in self.changes if id(c) not in done]
             self.remark()
-            self.on_commit(job)
 
-    def on_commit(self, job: Job) -> None:
-        """Called after a job published ``self.running``; the management interface's
-        certificate may have changed (see :mod:`.mgmt`)."""
-        self.management.refresh(self)
+    def _publish(self, running: etree._Element) -> None:
+        """Make ``running`` the running configuration; when the commit binds another
+        certificate to the management interface, its web server presents that one from
+        now on (see :mod:`.mgmt`)."""
+        before = management_certificate(self.running)
+        self.running = running
+        if management_certificate(running) != before:
+            self.management.refresh(self)
 
     def job_xml(self, job: Job) -> etree._Element:
         self.settle()
@@ -262,8 +265,9 @@ class Firewall(Seeding):
         self.binding_violations.extend(tree.binding_problems(self.running, time.time()))
 
     def commit_by_other(self, admin: str = "admin2") -> None:
-        self.running = copy.deepcopy(self.candidate)
-        tree.strip_marks(self.running)
+        running = copy.deepcopy(self.candidate)
+        tree.strip_marks(running)
+        self._publish(running)
         self.changes.clear()
         tree.strip_marks(self.candidate)
         self.commits.append(CommitRecord(0, admin, "committed by another admin", False, "OK"))

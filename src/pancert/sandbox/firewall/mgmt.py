@@ -55,6 +55,7 @@ class ManagementTls:
         self.context: ssl.SSLContext | None = None
         self.served: str | None = None
         self.fingerprint: str | None = None
+        self.restarting = False
 
     def attach(self, context: ssl.SSLContext) -> None:
         self.context = context
@@ -77,6 +78,9 @@ class ManagementTls:
         ).hexdigest()
         if self.context is None:
             return
+        # the web server restarts with the new certificate: the call during which that
+        # happened loses its connection (the app drops it, see FirewallFleet._dispatch)
+        self.restarting = True
         key_pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
