@@ -56,9 +56,18 @@ class ManagementTls:
         self.served: str | None = None
         self.fingerprint: str | None = None
         self.restarting = False
+        self.current: ssl.SSLContext | None = None
 
     def attach(self, context: ssl.SSLContext) -> None:
+        """Take over ``context``'s handshakes: each one uses the current certificate's own
+        context (a fresh one per certificate, since loading an RSA chain into a context that
+        holds an EC one would leave both for OpenSSL to choose from)."""
         self.context = context
+        context.sni_callback = self._select
+
+    def _select(self, connection: ssl.SSLObject, _name: str | None, _: ssl.SSLContext) -> None:
+        if self.current is not None:
+            connection.context = self.current
 
     def refresh(self, fw: Firewall) -> None:
         name = management_certificate(fw.running)
@@ -91,4 +100,6 @@ class ManagementTls:
             cert_path.write_text(pem)
             key_path.touch(mode=0o600)
             key_path.write_bytes(key_pem)
-            self.context.load_cert_chain(str(cert_path), str(key_path))
+            fresh = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            fresh.load_cert_chain(str(cert_path), str(key_path))
+        self.current = fresh
