@@ -32,6 +32,17 @@ from pancert.sandbox.firewall.seed import Seeding
 from pancert.sandbox.firewall.settings import FirewallSettings
 
 
+def _owner(change: Change, pending: list[Change]) -> str:
+    """Whose admin-scoped partial commit takes ``change``: its admin, except for a set on a
+    partial XPath, which belongs to the container — to the admin who last changed it that
+    way, so two admins' entries added under one container travel together (pan-os-ansible
+    #212) and the other admin's partial commit leaves them out (pan-os-python #570)."""
+    if change.attributed:
+        return change.admin
+    last = [c.admin for c in pending if not c.attributed and c.xpath == change.xpath]
+    return last[-1] if last else change.admin
+
+
 @dataclass
 class CommitRecord:
     job_id: int
@@ -180,7 +191,7 @@ class Firewall(Seeding):
             assert candidate is not None
             tree.strip_marks(candidate)
         else:
-            included = [c for c in pending if c.admin in partial_admins and c.attributed]
+            included = [c for c in pending if _owner(c, pending) in partial_admins]
             candidate = None
         if not included:
             return None
