@@ -125,7 +125,7 @@ class SandboxWorld:
         self.scm = ScmSandbox(self.ca, settings=scm_settings)
         self.fleet = FirewallFleet(self.ca, firewalls, settings=firewall_settings)
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
-        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls)
+        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls, tls_per_port=True)
         self.fleet.bind(self.fw_server.ports)
         self.acme = (
             AcmeSandbox(self.folder, self.ca, self.ca_bundle, acme) if acme is not None else None
@@ -135,6 +135,7 @@ class SandboxWorld:
         self.scm_server.start()
         try:
             self.fw_server.start()
+            self.fleet.attach_tls(self.fw_server.tls_contexts)
             if self.acme is not None:
                 self.acme.start()
         except BaseException:
