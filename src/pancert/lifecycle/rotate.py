@@ -265,7 +265,8 @@ async def order(ctx: Context, *, resumed: bool) -> None:
             "SCM enroll", f"{exc}; the next run looks the order up before ordering again"
         ) from exc
     except ScmError as exc:
-        rotation.last_error = str(exc)
+        # any other SCM error means no order exists (pancert.scm.errors): order afresh next run
+        rotation.step, rotation.last_error = Step.CSR_ON_DEVICE, str(exc)
         await ctx.save()
         raise StepFailed("SCM enroll", str(exc)) from exc
     await _record_order(ctx, ref.order_id, ref.renew_id, api=str(ref.api))

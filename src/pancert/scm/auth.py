@@ -20,7 +20,7 @@ from typing import Protocol
 import httpx
 
 from pancert.redaction import register_secret
-from pancert.scm.errors import ScmAuthError, ScmProtocolError, ScmTransportError
+from pancert.scm.errors import ScmAuthError, ScmNotSent, ScmProtocolError
 
 log = logging.getLogger("pancert.scm")
 
@@ -129,10 +129,15 @@ class OAuthClientCredentials:
         try:
             response = await self._http.post(url, data=form)
         except httpx.HTTPError as exc:
-            raise ScmTransportError(
+            raise ScmNotSent(
                 f"cannot reach the SCM token endpoint {url}: {type(exc).__name__}",
                 operation="token",
             ) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise ScmNotSent(
+                f"the SCM token endpoint {url} is unavailable (HTTP {response.status_code})",
+                operation="token",
+            )
         if response.status_code != 200:
             raise ScmAuthError(
                 code=None,

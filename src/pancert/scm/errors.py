@@ -6,6 +6,7 @@
     ├── ScmConfigurationError       exit 2: URL/credential cannot work with the chosen API
     ├── ScmResolutionError          exit 2: type/term/org cannot be resolved (lists choices)
     ├── ScmTransportError           no usable answer (connection, timeout, reset; retries spent)
+    │   ├── ScmNotSent              the call never left: no token, no connection; safe to repeat
     │   └── ScmOutcomeUnknown       a non-idempotent call may have reached SCM: look it up
     ├── ScmProtocolError            an answer pancert cannot parse
     └── ScmApiError                 SCM answered ``{code, description}`` (+ HTTP status)
@@ -42,6 +43,13 @@ class ScmTransportError(ScmError):
     def __init__(self, message: str, *, operation: str) -> None:
         super().__init__(redact(message))
         self.operation = operation
+
+
+class ScmNotSent(ScmTransportError):
+    """The call was never sent: the token could not be obtained, or no connection to SCM
+    could be opened. Nothing can have been ordered, so repeating it is safe."""
+
+    hint = "check that SCM and its token endpoint are reachable; the next run orders again"
 
 
 class ScmOutcomeUnknown(ScmTransportError):
