@@ -24,8 +24,7 @@ from pancert.secrets import (
     encrypt_text,
 )
 from pancert.secrets._tree import Rule
-from tests.secrets.conftest import VECTORS
-from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, kill_agent
+from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, VECTORS, kill_agent
 
 SAMPLES = Path(__file__).resolve().parents[2] / "profiles_sample"
 GUIDE_CREDENTIALS = """\
