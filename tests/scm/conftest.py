@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.scm import TOKEN_PATH, ScmSandbox, ScmSandboxSettings
 from pancert.sandbox.server import LoopbackServer
-from pancert.scm import CertificateAuthority, EnrollRequest, RetryPolicy, open_ca
+from pancert.scm import CertificateAuthority, EnrollRequest, IssuedChain, RetryPolicy, open_ca
 
 
 @dataclass(frozen=True)
@@ -200,3 +200,13 @@ def enroll_request(
     }
     fields.update(overrides)
     return EnrollRequest(**fields)  # type: ignore[arg-type]
+
+
+async def collect_issued(ca: CertificateAuthority, order_id: int, *, tries: int = 4) -> IssuedChain:
+    """Collect until the chain comes, as the lifecycle does: like SCM, the sandbox answers
+    "being processed" at least once before it hands out a chain."""
+    for _ in range(tries):
+        result = await ca.collect(order_id)
+        if isinstance(result, IssuedChain):
+            return result
+    raise AssertionError(f"order {order_id} still pending after {tries} collects")

@@ -60,7 +60,16 @@ def parse_scm_date(value: object) -> dt.datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    for fmt in ("%m/%d/%Y", "%Y-%m-%d"):
+    # US (the default), ISO, EU and JP, with or without time (SCM 25.5 "Date formatting")
+    for fmt in (
+        "%m/%d/%Y",
+        "%Y-%m-%d",
+        "%d.%m.%Y",
+        "%Y/%m/%d",
+        "%m/%d/%Y %H:%M:%S",
+        "%d.%m.%Y %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+    ):
         try:
             return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC)
         except ValueError:

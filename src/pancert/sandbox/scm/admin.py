@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,6 +19,7 @@ from pancert.sandbox.scm.validation import (
     json_body,
     new_order,
     text_field,
+    unparsable,
 )
 
 if TYPE_CHECKING:
@@ -37,12 +39,28 @@ _LIST_FILTERS = (
     "subjectAlternativeName",
     "status",
     "sslTypeId",
+    "discoveryStatus",
+    "vendor",
     "orgId",
+    "installStatus",
+    "renewalStatus",
+    "issuer",
     "serialNumber",
     "requester",
     "externalRequester",
+    "signatureAlgorithm",
+    "keyAlgorithm",
+    "keySize",
+    "keyParam",
+    "sha1Hash",
+    "md5Hash",
+    "sha256Hash",
+    "keyUsage",
+    "extendedKeyUsage",
     "requestedVia",
 )
+"""Every filter of "List SSL certificates" in the 25.5 doc and spec 25.9.2."""
+_NOT_COLLECTABLE = ("Declined", "Rejected", "Invalid")
 _REVOKE_REASONS = {0, 1, 3, 4, 5}
 
 
@@ -52,15 +70,23 @@ def pending_error(sb: ScmSandbox, order: Order, status: int, default_code: int) 
     return ApiError(status, code, _PENDING_TEXT[code])
 
 
+def collectable(sb: ScmSandbox, order: Order, status: int, pending_code: int) -> None:
+    """Raise what collect answers an order that cannot be downloaded yet or at all."""
+    if order.status == "Revoked":
+        raise bad(-110, "Certificate has been revoked and cannot be downloaded.")
+    if order.status in _NOT_COLLECTABLE and sb.settings.switches.declined_not_collectable:
+        raise bad(-183, "Certificate is not collectable.")
+    owed = sb.store.take_pending_answer(order)
+    if order.status in ("Requested", "Applied", "Approved") or (owed and order.status == "Issued"):
+        raise pending_error(sb, order, status, pending_code)
+    if order.status != "Issued":
+        raise bad(-130, f"Certificate is not ISSUED (status {order.status}).")
+
+
 def collect(sb: ScmSandbox, order: Order, fmt: str) -> Response:
     if fmt not in render.COLLECT_FORMATS:
         raise bad(-126, f"Unknown format: {fmt}.")
-    if order.status == "Revoked":
-        raise bad(-110, "Certificate has been revoked and cannot be downloaded.")
-    if order.status in ("Requested", "Applied", "Approved"):
-        raise pending_error(sb, order, 400, 0)
-    if order.status != "Issued":
-        raise bad(-130, f"Certificate is not ISSUED (status {order.status}).")
+    collectable(sb, order, 400, 0)
     return render.collect_response(order, fmt, sb.store.chain(order), sb.settings.switches)
 
 
@@ -82,29 +108,65 @@ def _org_ids(sb: ScmSandbox) -> set[int]:
     return {s.org_id, s.department_id, *(i for i, _ in s.extra_orgs)}
 
 
-def _matches(order: Order, params: dict[str, str]) -> bool:
-    serial = serial_text(order.certificate).replace(":", "") if order.certificate else ""
+def _row_values(order: Order) -> dict[str, str]:
+    """What each list filter compares with, lower-cased (exact match, as the thin rows allow)."""
+    cert = order.certificate
+    key_type = render.key_type_text(order.csr)  # "RSA - 2048" / "EC - 256"
+    algorithm, _, param = key_type.partition(" - ")
     values = {
         "commonName": order.common_name,
-        "status": order.status.lower(),
+        "status": order.status,
         "sslTypeId": str(order.cert_type.id),
+        "discoveryStatus": "NotDeployed",
+        "vendor": "pancert sandbox",
         "orgId": str(order.org_id),
-        "serialNumber": serial.lower(),
+        "installStatus": "NONE",
+        "renewalStatus": order.auto_renew_state.upper().replace(" ", "_"),
         "requester": order.requester,
         "externalRequester": order.external_requester,
-        "requestedVia": order.requested_via.lower(),
+        "keyAlgorithm": algorithm,
+        "keySize": param,
+        "keyParam": param if algorithm == "RSA" else f"P-{param}",
+        "keyUsage": "digitalSignature,keyEncipherment",
+        "extendedKeyUsage": "serverAuth",
+        "requestedVia": order.requested_via,
     }
+    if cert is not None:
+        values |= {
+            "issuer": cert.issuer.rfc4514_string(),
+            "serialNumber": serial_text(cert).replace(":", ""),
+            "signatureAlgorithm": "SHA256WITHECDSA",
+            "sha1Hash": cert.fingerprint(hashes.SHA1()).hex(),  # noqa: S303 - SCM lists it
+            "md5Hash": cert.fingerprint(hashes.MD5()).hex(),  # noqa: S303 - SCM lists it
+            "sha256Hash": cert.fingerprint(hashes.SHA256()).hex(),
+        }
+    return {k: v.lower() for k, v in values.items()}
+
+
+_VIA_SPELLINGS = {"WEBAPI": ("WEBAPI", "API"), "RESTAPI": ("RESTAPI", "REST")}
+
+
+def _channel(text: str) -> str:
+    return text.upper().replace(" ", "").replace("_", "")
+
+
+def _matches(order: Order, params: dict[str, str]) -> bool:
+    values = _row_values(order)
     for key, wanted in params.items():
+        if key in ("size", "position"):
+            continue
+        want = wanted.strip().lower()
         if key == "subjectAlternativeName":
-            if wanted.lower() not in order.sans:
+            if want not in order.sans:
                 return False
-        elif key == "serialNumber":
-            if values[key] != wanted.replace(":", "").lower():
+        elif key in ("serialNumber", "sha1Hash", "md5Hash", "sha256Hash"):
+            if values.get(key) != want.replace(":", ""):
                 return False
-        elif key in ("commonName", "status", "requestedVia"):
-            if values[key] != wanted.lower():
+        elif key == "requestedVia":
+            # the 25.5 doc spells the channels API and REST, spec 25.9.2 "Web API", "REST API"
+            if _channel(want) not in _VIA_SPELLINGS.get(_channel(values[key]), ()):
                 return False
-        elif key in values and values[key] != wanted:
+        elif values.get(key) != want:
             return False
     return True
 
@@ -112,7 +174,20 @@ def _matches(order: Order, params: dict[str, str]) -> bool:
 def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per endpoint
     async def types(request: Request) -> Response:
         async def handler(_: str) -> Response:
-            return JSONResponse([t.as_json() for t in sb.settings.types])
+            wanted = request.query_params.get("organizationId")
+            offered = sb.settings.types
+            if wanted is not None:
+                try:
+                    org_id = int(wanted)
+                except ValueError as exc:
+                    raise bad(
+                        -1601, f"Field 'organizationId' has invalid value: {wanted}."
+                    ) from exc
+                if org_id not in _org_ids(sb):
+                    raise bad(-1023, f"Organization '{org_id}' not found.")
+                offered = tuple(t for t in offered if t.offered_to(org_id))
+            words = sb.settings.switches.level_words_in_type_names
+            return JSONResponse([t.as_json(level_words=words) for t in offered])
 
         return await sb.call("types", request, "admin", handler)
 
@@ -132,14 +207,16 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
             if org_id is None:
                 raise bad(-7, "Field 'orgId' is required.")
             if not isinstance(org_id, int) or org_id not in _org_ids(sb):
-                raise bad(-1023, f"Organization {org_id} not found.")
+                raise bad(-1023, f"Organization '{org_id}' not found.")
             cert_type = find_type(sb.settings, body.get("certType"))
+            if not cert_type.offered_to(org_id):
+                raise bad(-39, f"Invalid certificate profile id: {cert_type.id}.")
             if body.get("term") is None:
                 raise bad(-7, "Field 'term' is required.")
             term = check_term(cert_type, body["term"])
             sans = body.get("subjAltNames") or ""
             if not isinstance(sans, str):
-                raise bad(-7, "Field 'subjAltNames' must be a comma-separated string.")
+                raise unparsable()  # a JSON array here: python-cert_manager issue #89
             raw_fields = body.get("customFields") or []
             if not isinstance(raw_fields, list) or not all(
                 isinstance(f, dict) and isinstance(f.get("name"), str) for f in raw_fields
@@ -157,6 +234,7 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
                 external_requester=text_field(body, "externalRequester", 512),
                 custom_fields={f["name"]: str(f.get("value", "")) for f in raw_fields},
                 dcv_mode=body.get("dcvMode"),
+                dcv_email=body.get("dcvEmail"),
                 requested_via="Web API",
                 requester=account,
                 now=sb.now(),
@@ -201,8 +279,8 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
                 position = int(params.get("position", "0"))
             except ValueError as exc:
                 raise bad(-7, "size and position must be integers.") from exc
-            if not 1 <= size <= 200 or position < 0:
-                raise bad(-7, "size must be 1..200 and position >= 0.")
+            if not 0 <= size <= 200 or position < 0:
+                raise bad(-7, "size must be 0..200 and position >= 0.")
             rows = [o for o in sb.store.all(sb.now()) if _matches(o, params)]
             headers = {"X-Total-Count": str(len(rows))}
             if request.method == "HEAD":
