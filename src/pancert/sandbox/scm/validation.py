@@ -132,8 +132,8 @@ def check_domains(names: list[str], validated: list[str], prevalidation: bool) -
         return False
     if not prevalidation:
         return True
-    names = ", ".join(missing)
-    raise bad(-1137, f"The domain(s) {names} have not been validated under the DCV procedure.")
+    listed = ", ".join(missing)
+    raise bad(-1137, f"The domain(s) {listed} have not been validated under the DCV procedure.")
 
 
 def find_type(settings: ScmSandboxSettings, type_id: object) -> CertType:
