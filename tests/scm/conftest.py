@@ -34,6 +34,8 @@ class Cred:
     customer_uri: str | None = None
     org_id: int | None = None
     cert_type_map: Mapping[str, str | int] | None = field(default=None)
+    dcv_mode: str | None = None
+    dcv_email: str | None = None
 
 
 @dataclass

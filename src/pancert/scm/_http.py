@@ -24,6 +24,8 @@ import httpx
 
 from pancert.scm.auth import Authenticator, OAuthClientCredentials
 from pancert.scm.errors import (
+    NOT_PROCESSED_CODES,
+    RETRY_LATER_CODES,
     ScmNotSent,
     ScmOutcomeUnknown,
     ScmProtocolError,
@@ -219,7 +221,16 @@ class ScmHttp:
             wait = retry_after_seconds(response.headers.get("retry-after"))
             return not last and (wait is None or wait <= self.retry.max_retry_after_s)
         if status < 500:
-            return False
+            code, description = error_envelope(response)
+            if code not in RETRY_LATER_CODES:
+                return False
+            if not idempotent and code not in NOT_PROCESSED_CODES:
+                raise ScmOutcomeUnknown(
+                    f"SCM {operation}: code {code} ({description}); "
+                    "the request may have been processed",
+                    operation=operation,
+                )
+            return not last
         if not idempotent:
             _, description = error_envelope(response)
             raise ScmOutcomeUnknown(
