@@ -15,7 +15,7 @@ from cryptography import x509
 
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.scm import ScmSandboxSettings, Switches
-from pancert.sandbox.scm.admin import _LIST_FILTERS
+from pancert.sandbox.scm.listing import LIST_FILTERS
 from pancert.sandbox.world import SandboxWorld
 from tests.scm.conftest import Running, make_csr
 
@@ -261,7 +261,7 @@ def test_every_documented_list_filter_and_size_zero(scm: Running) -> None:
             auth = _header_auth(scm)
             ssl_id = await _ssl_id(raw, scm)
             await _collect(raw, scm, ssl_id, "x509CO")
-            for name in _LIST_FILTERS:
+            for name in LIST_FILTERS:
                 response = await raw.get(SSL, params={name: "x"}, headers=auth)
                 assert response.status_code == 200, (name, response.text)
             none = await raw.get(SSL, params={"size": 0}, headers=auth)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pancert.sandbox.scm import render
+from pancert.sandbox.scm.listing import LIST_FILTERS, matches
 from pancert.sandbox.scm.store import ApiError, Order, serial_text
 from pancert.sandbox.scm.validation import (
     bad,
@@ -34,32 +34,6 @@ _PENDING_TEXT = {
     -109: "Certificate is not available now, try again later.",
     -103: "Certificate has not been collected yet.",
 }
-_LIST_FILTERS = (
-    "commonName",
-    "subjectAlternativeName",
-    "status",
-    "sslTypeId",
-    "discoveryStatus",
-    "vendor",
-    "orgId",
-    "installStatus",
-    "renewalStatus",
-    "issuer",
-    "serialNumber",
-    "requester",
-    "externalRequester",
-    "signatureAlgorithm",
-    "keyAlgorithm",
-    "keySize",
-    "keyParam",
-    "sha1Hash",
-    "md5Hash",
-    "sha256Hash",
-    "keyUsage",
-    "extendedKeyUsage",
-    "requestedVia",
-)
-"""Every filter of "List SSL certificates" in the 25.5 doc and spec 25.9.2."""
 _NOT_COLLECTABLE = ("Declined", "Rejected", "Invalid")
 _REVOKE_REASONS = {0, 1, 3, 4, 5}
 
@@ -106,69 +80,6 @@ def _org_json(sb: ScmSandbox) -> list[dict[str, Any]]:
 def _org_ids(sb: ScmSandbox) -> set[int]:
     s = sb.settings
     return {s.org_id, s.department_id, *(i for i, _ in s.extra_orgs)}
-
-
-def _row_values(order: Order) -> dict[str, str]:
-    """What each list filter compares with, lower-cased (exact match, as the thin rows allow)."""
-    cert = order.certificate
-    key_type = render.key_type_text(order.csr)  # "RSA - 2048" / "EC - 256"
-    algorithm, _, param = key_type.partition(" - ")
-    values = {
-        "commonName": order.common_name,
-        "status": order.status,
-        "sslTypeId": str(order.cert_type.id),
-        "discoveryStatus": "NotDeployed",
-        "vendor": "pancert sandbox",
-        "orgId": str(order.org_id),
-        "installStatus": "NONE",
-        "renewalStatus": order.auto_renew_state.upper().replace(" ", "_"),
-        "requester": order.requester,
-        "externalRequester": order.external_requester,
-        "keyAlgorithm": algorithm,
-        "keySize": param,
-        "keyParam": param if algorithm == "RSA" else f"P-{param}",
-        "keyUsage": "digitalSignature,keyEncipherment",
-        "extendedKeyUsage": "serverAuth",
-        "requestedVia": order.requested_via,
-    }
-    if cert is not None:
-        values |= {
-            "issuer": cert.issuer.rfc4514_string(),
-            "serialNumber": serial_text(cert).replace(":", ""),
-            "signatureAlgorithm": "SHA256WITHECDSA",
-            "sha1Hash": cert.fingerprint(hashes.SHA1()).hex(),  # noqa: S303 - SCM lists it
-            "md5Hash": cert.fingerprint(hashes.MD5()).hex(),  # noqa: S303 - SCM lists it
-            "sha256Hash": cert.fingerprint(hashes.SHA256()).hex(),
-        }
-    return {k: v.lower() for k, v in values.items()}
-
-
-_VIA_SPELLINGS = {"WEBAPI": ("WEBAPI", "API"), "RESTAPI": ("RESTAPI", "REST")}
-
-
-def _channel(text: str) -> str:
-    return text.upper().replace(" ", "").replace("_", "")
-
-
-def _matches(order: Order, params: dict[str, str]) -> bool:
-    values = _row_values(order)
-    for key, wanted in params.items():
-        if key in ("size", "position"):
-            continue
-        want = wanted.strip().lower()
-        if key == "subjectAlternativeName":
-            if want not in order.sans:
-                return False
-        elif key in ("serialNumber", "sha1Hash", "md5Hash", "sha256Hash"):
-            if values.get(key) != want.replace(":", ""):
-                return False
-        elif key == "requestedVia":
-            # the 25.5 doc spells the channels API and REST, spec 25.9.2 "Web API", "REST API"
-            if _channel(want) not in _VIA_SPELLINGS.get(_channel(values[key]), ()):
-                return False
-        elif values.get(key) != want:
-            return False
-    return True
 
 
 def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per endpoint
@@ -271,7 +182,7 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
     async def listing(request: Request) -> Response:
         async def handler(_: str) -> Response:
             params = dict(request.query_params)
-            unknown = set(params) - {"size", "position", *_LIST_FILTERS}
+            unknown = set(params) - {"size", "position", *LIST_FILTERS}
             if unknown:
                 raise bad(-7, f"Unsupported parameter(s): {', '.join(sorted(unknown))}.")
             try:
@@ -281,7 +192,7 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
                 raise bad(-7, "size and position must be integers.") from exc
             if not 0 <= size <= 200 or position < 0:
                 raise bad(-7, "size must be 0..200 and position >= 0.")
-            rows = [o for o in sb.store.all(sb.now()) if _matches(o, params)]
+            rows = [o for o in sb.store.all(sb.now()) if matches(o, params)]
             headers = {"X-Total-Count": str(len(rows))}
             if request.method == "HEAD":
                 return Response(b"", 200, headers=headers)
