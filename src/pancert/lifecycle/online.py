@@ -13,6 +13,7 @@ from pancert.config.models import FirewallProfile
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.run import Authorities, open_firewall
+from pancert.panos.identity import PinStore
 from pancert.panos.models import Location
 from pancert.scm.interface import CertificateAuthority
 from pancert.scm.models import ApiKind, EnrollRequest
@@ -53,7 +54,8 @@ async def check_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineR
         for f in firewalls
     }
     for name in firewalls:
-        await _check_firewall(loaded.firewalls[name], locations[name], report)
+        pins = PinStore(loaded.state_path).learned(name)
+        await _check_firewall(loaded.firewalls[name], locations[name], report, pins)
     return report
 
 
@@ -120,11 +122,11 @@ async def _check_auto_renew(
 
 
 async def _check_firewall(
-    firewall: FirewallProfile, locations: list[str], report: OnlineReport
+    firewall: FirewallProfile, locations: list[str], report: OnlineReport, pins: list[str]
 ) -> None:
     where = f"firewall {firewall.name} ({firewall.url})"
     try:
-        async with open_firewall(firewall) as fw:
+        async with open_firewall(firewall, pins) as fw:
             version = await fw.version()
             info = await fw.system_info()
             ha = await fw.ha_state()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 
 from pancert.config import LoadedConfig
@@ -22,6 +23,7 @@ from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.outcome import PairOutcome, RunReport, Status
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.panos.client import PanosClient, open_client
+from pancert.panos.identity import PinStore
 from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority
 
@@ -31,7 +33,9 @@ SCM_CONCURRENCY = 8
 PANOS_TIMEOUT_S = 60.0
 
 
-def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
+def open_firewall(
+    firewall: FirewallProfile, learned_pins: Sequence[str] = ()
+) -> AbstractAsyncContextManager[PanosClient]:
     if firewall.tls_insecure:
         log.warning(
             "%s: paloalto_tls_insecure is true: the firewall's identity is NOT verified",
@@ -45,6 +49,7 @@ def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[Pano
         fingerprint=firewall.tls_fingerprint,
         insecure=firewall.tls_insecure,
         timeout=PANOS_TIMEOUT_S,
+        learned_pins=learned_pins,
     )
 
 
@@ -136,7 +141,8 @@ async def _run_firewall(
 ) -> list[PairOutcome]:
     firewall = group[0].firewall
     try:
-        async with open_firewall(firewall) as fw:
+        pins = PinStore(journal.state_path).learned(firewall.name)
+        async with open_firewall(firewall, pins) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
         message = f"{firewall.name} ({firewall.url}): {exc}"
