@@ -20,7 +20,7 @@ setup: $(UV) pebble
 
 # The ACME sandbox and its tests run Debian's Pebble (pebble, pebble-challtestsrv) on loopback;
 # where apt-get is missing (not Debian/Ubuntu) one line says so and setup goes on.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SUDO = $(shell [ "$$(id -u 2>/dev/null)" = 0 ] || echo sudo)
 pebble:
 	@command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || { \
 	  if command -v apt-get >/dev/null; then \
