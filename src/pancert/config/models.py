@@ -186,13 +186,63 @@ class FirewallProfile(BaseModel):
     name: str
     """The file stem, e.g. ``fw_paloalto_config``: what certificate profiles name."""
     source: Path
-    url: str = Field(alias="paloalto_url")
+    url: str | None = Field(None, alias="paloalto_url")
+    """The firewall's own address; optional for a firewall reached through Panorama."""
     api_key: Secret = Field(None, alias="paloalto_api_key")
     commit_description: str = Field("pancert", alias="paloalto_commit_description")
     commit_user: OptionalText = Field(None, alias="paloalto_commit_user")
     ca_bundle: Path | None = Field(None, alias="paloalto_ca_bundle")
     tls_fingerprint: OptionalText = Field(None, alias="paloalto_tls_fingerprint")
     tls_insecure: Bool = Field(False, alias="paloalto_tls_insecure")
+    panorama: OptionalText = Field(None, alias="paloalto_panorama")
+    """The firewall profile of the Panorama that manages this firewall (or holds its
+    template): calls then go through Panorama (README, "Panorama")."""
+    serial: OptionalText = Field(None, alias="paloalto_serial")
+    device: OptionalText = Field(None, alias="paloalto_device")
+    """The managed firewall's hostname, resolved to its serial by ``show devices connected``."""
+    mode: Literal["device", "panorama-template"] = Field("device", alias="paloalto_mode")
+    template: OptionalText = Field(None, alias="paloalto_template")
+    resolved_panorama: FirewallProfile | None = Field(None, exclude=True)
+    """Set by the loader from ``paloalto_panorama``; never read from a file."""
+
+    @model_validator(mode="after")
+    def _reachable(self) -> FirewallProfile:
+        if self.panorama is None:
+            if self.url is None:
+                raise invalid("paloalto_url: required", "https://HOST[:PORT] of the firewall")
+            if self.mode != "device" or self.serial or self.device or self.template:
+                raise invalid(
+                    "paloalto_panorama: required with paloalto_serial, paloalto_device, "
+                    "paloalto_template or paloalto_mode",
+                    "the name of the Panorama's firewall profile, e.g. fw_panorama",
+                )
+            return self
+        if self.mode == "panorama-template":
+            if not self.template or self.serial or self.device:
+                raise invalid(
+                    "paloalto_mode panorama-template needs paloalto_template (and no "
+                    "paloalto_serial/paloalto_device)",
+                    "paloalto_template: the name of a Panorama template",
+                )
+            return self
+        if (self.serial is None) == (self.device is None):
+            raise invalid(
+                "a firewall behind Panorama needs exactly one of paloalto_serial and "
+                "paloalto_device",
+                "paloalto_serial: the device's serial, or paloalto_device: its hostname",
+            )
+        if self.serial is not None and not re.fullmatch(r"[A-Za-z0-9]{1,32}", self.serial):
+            raise invalid(f"paloalto_serial {self.serial!r} is not a serial number", "0079…")
+        return self
+
+    @property
+    def address(self) -> str:
+        """Where calls go, for messages: the URL, or ``serial via Panorama``."""
+        if self.panorama is None or (self.url is not None and self.mode == "device"):
+            return self.url or ""
+        if self.mode == "panorama-template":
+            return f"template {self.template} via {self.panorama}"
+        return f"{self.serial or self.device} via {self.panorama}"
 
     @field_validator("url", mode="before")
     @classmethod
@@ -204,6 +254,13 @@ class FirewallProfile(BaseModel):
         if parts.path not in ("", "/", "/api", "/api/"):
             raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")
         return f"https://{parts.netloc}"
+
+    @field_validator("panorama", mode="before")
+    @classmethod
+    def _stem(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return re.sub(r"\.ya?ml$", "", value.strip(), flags=re.IGNORECASE)
+        return value
 
     @field_validator("commit_description", mode="before")
     @classmethod

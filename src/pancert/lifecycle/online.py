@@ -122,7 +122,7 @@ async def _check_auto_renew(
 async def _check_firewall(
     firewall: FirewallProfile, locations: list[str], report: OnlineReport
 ) -> None:
-    where = f"firewall {firewall.name} ({firewall.url})"
+    where = f"firewall {firewall.name} ({firewall.address})"
     try:
         async with open_firewall(firewall) as fw:
             version = await fw.version()

@@ -139,6 +139,6 @@ async def _run_firewall(
         async with open_firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
-        message = f"{firewall.name} ({firewall.url}): {exc}"
+        message = f"{firewall.name} ({firewall.address}): {exc}"
         log.error("%s", message)
         return [PairOutcome(p.profile.name, firewall.name, Status.FAILED, message) for p in group]
