@@ -156,7 +156,11 @@ class Reader:
                     Problem(str(fw.source), "paloalto_panorama", problem or "", allowed)
                 )
                 continue
-            firewalls[name] = fw.model_copy(update={"resolved_panorama": pano})
+            update: dict[str, object] = {"resolved_panorama": pano}
+            if fw.commit_user is None and fw.url is None:
+                # every change goes through Panorama, so it belongs to Panorama's admin
+                update["commit_user"] = pano.commit_user
+            firewalls[name] = fw.model_copy(update=update)
 
     def profiles(
         self,

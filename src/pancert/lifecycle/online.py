@@ -14,6 +14,7 @@ from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.run import Authorities, open_firewall
 from pancert.panos.models import Location
+from pancert.panos.panorama import managed_devices
 from pancert.scm.interface import CertificateAuthority
 from pancert.scm.models import ApiKind, EnrollRequest
 
@@ -52,9 +53,42 @@ async def check_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineR
         f: sorted({p.location for p in profiles.values() if f in p.firewall_profiles})
         for f in firewalls
     }
+    panoramas: dict[str, list[FirewallProfile]] = {}
+    for name in firewalls:
+        firewall = loaded.firewalls[name]
+        if firewall.resolved_panorama is not None:
+            panoramas.setdefault(firewall.resolved_panorama.name, []).append(firewall)
+    for users in panoramas.values():
+        await _check_panorama(users, report)
     for name in firewalls:
         await _check_firewall(loaded.firewalls[name], locations[name], report)
     return report
+
+
+async def _check_panorama(users: list[FirewallProfile], report: OnlineReport) -> None:
+    """The devices a Panorama manages, with their state and which profiles act on them."""
+    pano = users[0].resolved_panorama
+    assert pano is not None
+    where = f"Panorama {pano.name} ({pano.url})"
+    try:
+        async with open_firewall(pano) as client:
+            devices = await managed_devices(client)
+    except PancertError as exc:
+        report.fail(f"{where}: {exc}")
+        return
+    report.ok(f"{where}: {len(devices)} managed device(s)")
+    for device in devices:
+        acting = [u.name for u in users if device.serial == u.serial or device.hostname == u.device]
+        text = (
+            f"{where}: {device.serial} ({device.hostname}): "
+            f"{'connected' if device.connected else 'NOT connected'}, {device.model} "
+            f"PAN-OS {device.sw_version}; "
+            + (f"acted on by {', '.join(acting)}" if acting else "not named by any profile")
+        )
+        if acting and not device.connected:
+            report.fail(text)
+        else:
+            report.ok(text)
 
 
 async def _check_credential(
@@ -123,6 +157,9 @@ async def _check_firewall(
     firewall: FirewallProfile, locations: list[str], report: OnlineReport
 ) -> None:
     where = f"firewall {firewall.name} ({firewall.address})"
+    if firewall.mode == "panorama-template":
+        report.ok(f"{where}: template mode; the Panorama check above covers its devices")
+        return
     try:
         async with open_firewall(firewall) as fw:
             version = await fw.version()

@@ -22,6 +22,7 @@ from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.outcome import PairOutcome, RunReport, Status
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.panos.client import PanosClient, open_client
+from pancert.panos.panorama import open_through_panorama
 from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority
 
@@ -32,11 +33,14 @@ PANOS_TIMEOUT_S = 60.0
 
 
 def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
+    if firewall.resolved_panorama is not None:
+        return open_through_panorama(firewall, timeout=PANOS_TIMEOUT_S)
     if firewall.tls_insecure:
         log.warning(
             "%s: paloalto_tls_insecure is true: the firewall's identity is NOT verified",
             firewall.source,
         )
+    assert firewall.url is not None, "a profile without paloalto_panorama has a URL"
     assert firewall.api_key is not None, "the loader marks profiles without a key as broken"
     return open_client(
         firewall.url,

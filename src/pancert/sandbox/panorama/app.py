@@ -96,7 +96,9 @@ class PanoramaApp:
         }
         return Response(reply.content, reply.status_code, headers=kept)
 
-    async def _call(self, kind: str, params: dict[str, str], request: Request, upload: bytes) -> Reply:
+    async def _call(
+        self, kind: str, params: dict[str, str], request: Request, upload: bytes
+    ) -> Reply:
         pano = self.panorama
         if kind == "keygen":
             return handlers.keygen(pano, params)
@@ -117,15 +119,23 @@ class PanoramaApp:
             return handlers.commit(pano, user, params)
         if api_type == "import" and params.get("target-tpl"):
             vsys = params.get("target-tpl-vsys", "")
-            pano.import_keypair(
-                user,
-                params["target-tpl"],
-                vsys if vsys.startswith("vsys") else "shared",
-                params.get("certificate-name", ""),
-                params.get("passphrase", ""),
-                upload,
-            )
+            location = vsys if vsys.startswith("vsys") else "shared"
             name = params.get("certificate-name", "")
+            if params.get("category") == "keypair":
+                pano.import_keypair(
+                    user,
+                    params["target-tpl"],
+                    location=location,
+                    name=name,
+                    passphrase=params.get("passphrase", ""),
+                    data=upload,
+                )
+            elif params.get("category") == "certificate":
+                pano.import_certificate(
+                    user, params["target-tpl"], location=location, name=name, data=upload
+                )
+            else:
+                raise ApiError(13, f"category {params.get('category')!r} is not supported")
             return success(text=f"Successfully imported {name} into candidate configuration")
         if api_type == "export":
             return handlers.export(pano, params)

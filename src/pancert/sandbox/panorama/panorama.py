@@ -21,7 +21,13 @@ from lxml import etree
 
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.firewall import tree
-from pancert.sandbox.firewall.certs import CertificateOpError, check_name, public_der, signed_entry
+from pancert.sandbox.firewall.certs import (
+    CertificateOpError,
+    check_name,
+    load_chain,
+    public_der,
+    signed_entry,
+)
 from pancert.sandbox.firewall.changes import Change
 from pancert.sandbox.firewall.firewall import Firewall
 from pancert.sandbox.firewall.replies import ApiError
@@ -151,7 +157,7 @@ class Panorama(Firewall):
             raise ValueError(f"unknown device switches {sorted(unknown)}")
         for key, value in values.items():
             if not isinstance(value, bool):
-                raise ValueError(f"{key} must be true or false")
+                raise TypeError(f"{key} must be true or false")
             setattr(found, key, value)
         return found
 
@@ -166,7 +172,7 @@ class Panorama(Firewall):
     # -- template import --------------------------------------------------------------------
 
     def import_keypair(
-        self, user: str, template: str, location: str, name: str, passphrase: str, data: bytes
+        self, user: str, template: str, *, location: str, name: str, passphrase: str, data: bytes
     ) -> None:
         """``type=import`` with ``target-tpl``: the certificate (and, for ``keypair``, the
         encrypted key) into the template's candidate configuration."""
@@ -177,7 +183,9 @@ class Panorama(Firewall):
         except CertificateOpError as exc:
             raise ApiError(exc.code, *exc.lines) from exc
         if not passphrase:
-            raise ApiError(400, 'Parameter "passphrase" is required for a key pair', http_status=400)
+            raise ApiError(
+                400, 'Parameter "passphrase" is required for a key pair', http_status=400
+            )
         try:
             chain = x509.load_pem_x509_certificates(data)
             key = serialization.load_pem_private_key(data, passphrase.encode())
@@ -187,10 +195,48 @@ class Panorama(Firewall):
             ) from exc
         if public_der(chain[0]) != public_der(key):  # type: ignore[arg-type]
             raise ApiError(None, f"Import of {name} failed: the key does not match the certificate")
+        self.key_store.put(f"{template}/{location}", name, key)  # type: ignore[arg-type]
+        self._store(user, template, location, name, chain)
+
+    def import_certificate(
+        self, user: str, template: str, *, location: str, name: str, data: bytes
+    ) -> None:
+        """``category=certificate`` with ``target-tpl``: a signed certificate onto the
+        template entry that holds its key (a CA certificate when there is no entry)."""
+        if not tree.select(self.candidate, template_xpath(template)):
+            raise ApiError(17, f" target-tpl '{template}' is not a valid template")
+        try:
+            check_name(name, PANORAMA_NAME_LIMIT)
+            chain = load_chain(data)
+        except CertificateOpError as exc:
+            raise ApiError(exc.code, *exc.lines) from exc
+        key = self.key_store.get(f"{template}/{location}", name)
+        if key is not None and public_der(chain[0]) != public_der(key):
+            raise ApiError(
+                None,
+                f"Import of {name} failed. The certificate's public key does not match the "
+                "private key of the entry (private key mismatch)",
+            )
+        self._store(user, template, location, name, chain, with_key=key is not None)
+
+    def _store(
+        self,
+        user: str,
+        template: str,
+        location: str,
+        name: str,
+        chain: list[x509.Certificate],
+        *,
+        with_key: bool = True,
+    ) -> None:
         pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain)
-        entry = signed_entry(name, chain, pem, with_key=True)
+        entry = signed_entry(name, chain, pem, with_key=with_key)
         xml = etree.tostring(entry, encoding="unicode")
-        self.change(Change(user, "set", template_certificates(template, location), xml))
+        xpath = template_certificates(template, location)
+        if tree.select(self.candidate, f"{xpath}/entry[@name='{name}']"):
+            self.change(Change(user, "edit", f"{xpath}/entry[@name='{name}']", xml))
+        else:
+            self.change(Change(user, "set", xpath, xml))
 
     # -- pushes -----------------------------------------------------------------------------
 
@@ -253,14 +299,20 @@ class Panorama(Firewall):
                 config = tree.select(self.running, template_xpath(template) + "/config")
                 if config:
                     _merge(fresh, config[0], template)
-            setattr(fw, root_name, fresh)  # one reference swap: the firewall's thread sees old or new
+            setattr(
+                fw, root_name, fresh
+            )  # one reference swap: the firewall's thread sees old or new
 
     def push_fields(self, job: PushJob) -> dict[str, str]:
         now = time.monotonic()
         done = job.finished(now)
         elapsed = now - job.enqueued
         progress = 100 if done else min(99, int(100 * elapsed / max(job.duration, 1e-6)))
-        return {"status": "FIN" if done else "ACT", "result": job.result(now), "progress": str(progress)}
+        return {
+            "status": "FIN" if done else "ACT",
+            "result": job.result(now),
+            "progress": str(progress),
+        }
 
     def describe_devices(self) -> list[dict[str, Any]]:
         return [d.as_json() for d in self.devices.values()]
@@ -269,10 +321,9 @@ class Panorama(Firewall):
 def _merge(target: etree._Element, template: etree._Element, name: str) -> None:
     for child in template:
         twin = tree.twin_of(target, child)
-        if child.get("name") is not None and child.tag == "entry" and twin is not None:
-            if _leafy(child):
-                target.replace(twin, _marked(child, name))
-                continue
+        if child.tag == "entry" and twin is not None and _leafy(child):
+            target.replace(twin, _marked(child, name))
+            continue
         if twin is None:
             target.append(_marked(child, name))
         elif len(child):
