@@ -132,7 +132,7 @@ class SandboxWorld:
         self.scm = ScmSandbox(self.ca, settings=scm_settings)
         self.fleet = FirewallFleet(self.ca, firewalls, settings=firewall_settings)
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
-        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls)
+        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls, tls_per_port=True)
         self.fleet.bind(self.fw_server.ports)
         self.panorama = Panorama(self.ca, self.fleet.firewalls)
         self.pano_server = LoopbackServer(PanoramaApp(self.panorama).app, self.ca)
@@ -143,6 +143,8 @@ class SandboxWorld:
             for server in (self.scm_server, self.fw_server, self.pano_server):
                 server.start()
                 started.append(server)
+                if server is self.fw_server:
+                    self.fleet.attach_tls(self.fw_server.tls_contexts)
         except BaseException:
             for server in reversed(started):
                 server.stop()
