@@ -24,8 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pancert.sandbox.faults import DropConnectionMiddleware
-from pancert.sandbox.firewall import handlers
-from pancert.sandbox.firewall.app import _fault_error, _http, _kind, _params, state
+from pancert.sandbox.firewall import handlers, ops, transfer, wire
+from pancert.sandbox.firewall.app import _fault_error, _http, _kind, state
 from pancert.sandbox.firewall.replies import ApiError, Reply, element, error, success
 from pancert.sandbox.panorama.panorama import Panorama, PushJob
 
@@ -60,7 +60,8 @@ class PanoramaApp:
 
     async def _dispatch(self, request: Request) -> Response:
         pano = self.panorama
-        params, upload, body = await _params(request)
+        incoming = await wire.read(request)
+        params, upload, body = incoming.params, incoming.upload, incoming.body
         target = params.get("target")
         kind = _kind(params)
         pano.recorder.record(f"target:{kind}" if target else kind, request, body)
@@ -69,7 +70,7 @@ class PanoramaApp:
             try:
                 if target:
                     return await self._forward(request, target, body)
-                return _http(await self._call(kind, params, request, upload))
+                return _http(await self._call(kind, incoming, request))
             except ApiError as exc:
                 return _http(error(exc.code, *exc.lines, http_status=exc.http_status))
 
@@ -96,13 +97,16 @@ class PanoramaApp:
         }
         return Response(reply.content, reply.status_code, headers=kept)
 
-    async def _call(
-        self, kind: str, params: dict[str, str], request: Request, upload: bytes
-    ) -> Reply:
+    async def _call(self, kind: str, incoming: wire.Incoming, request: Request) -> Reply:
         pano = self.panorama
+        params, upload = incoming.params, incoming.upload
         if kind == "keygen":
             return handlers.keygen(pano, params)
-        user = pano.user_for_key(params.get("key") or request.headers.get("x-pan-key"))
+        key = params.get("key") or request.headers.get("x-pan-key")
+        if key is None and incoming.basic is not None:
+            user = pano.user_for_password(*incoming.basic)
+        else:
+            user = pano.user_for_key(key)
         api_type = params.get("type", "")
         if api_type == "version":
             return handlers.version(pano)
@@ -138,7 +142,7 @@ class PanoramaApp:
                 raise ApiError(13, f"category {params.get('category')!r} is not supported")
             return success(text=f"Successfully imported {name} into candidate configuration")
         if api_type == "export":
-            return handlers.export(pano, params)
+            return transfer.export(pano, params)
         raise ApiError(400, f'Parameter "type" {api_type!r} is not valid here', http_status=400)
 
     async def _op(self, user: str, params: dict[str, str]) -> Reply:
@@ -148,13 +152,13 @@ class PanoramaApp:
         if path[:2] == ["show", "devices"] and len(path) == 3:
             return self._devices(only_connected=path[2] == "connected")
         if path[:3] == ["show", "jobs", "id"]:
-            job_id = (cmd.findtext("jobs/id") or "").strip()
+            job_id = (cmd.findtext("jobs/id") or "").strip().strip('"')
             push = pano.pushes.get(int(job_id)) if job_id.isdigit() else None
             if push is not None:
                 return _push_reply(pano, push)
         if path[:2] == ["show", "panorama-status"]:
             raise ApiError(17, " show -> panorama-status is unexpected")
-        return await handlers.op(pano, user, params)
+        return await ops.op(pano, user, params)
 
     def _devices(self, *, only_connected: bool) -> Reply:
         devices = element("devices")
