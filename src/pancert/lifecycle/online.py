@@ -12,10 +12,9 @@ from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal
-from pancert.lifecycle.run import Authorities, open_firewall
+from pancert.lifecycle.ports import AuthorityDiagnostics, DiagnosticsConnector
 from pancert.panos.models import Location
-from pancert.panos.panorama import managed_devices
-from pancert.scm.interface import CertificateAuthority
+from pancert.panos.panorama import DeviceInfo
 from pancert.scm.models import ApiKind, EnrollRequest
 
 _AUTO_RENEWING = {"scheduled", "started"}
@@ -39,15 +38,16 @@ class OnlineReport:
         self.lines.append(f"warning: {line}")
 
 
-async def check_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineReport:
+async def check_online(
+    loaded: LoadedConfig, names: list[str] | None, connector: DiagnosticsConnector
+) -> OnlineReport:
     report = OnlineReport()
     profiles = loaded.select_profiles(names)
-    authorities = Authorities(loaded)
     try:
         for label in sorted({p.credential for p in profiles.values()}):
-            await _check_credential(loaded, label, authorities, report, names)
+            await _check_credential(loaded, label, connector, report, names)
     finally:
-        await authorities.aclose()
+        await connector.aclose()
     firewalls = sorted({f for p in profiles.values() for f in p.firewall_profiles})
     locations = {
         f: sorted({p.location for p in profiles.values() if f in p.firewall_profiles})
@@ -59,20 +59,21 @@ async def check_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineR
         if firewall.resolved_panorama is not None:
             panoramas.setdefault(firewall.resolved_panorama.name, []).append(firewall)
     for users in panoramas.values():
-        await _check_panorama(users, report)
+        await _check_panorama(connector, users, report)
     for name in firewalls:
-        await _check_firewall(loaded.firewalls[name], locations[name], report)
+        await _check_firewall(connector, loaded.firewalls[name], locations[name], report)
     return report
 
 
-async def _check_panorama(users: list[FirewallProfile], report: OnlineReport) -> None:
+async def _check_panorama(
+    connector: DiagnosticsConnector, users: list[FirewallProfile], report: OnlineReport
+) -> None:
     """The devices a Panorama manages, with their state and which profiles act on them."""
     pano = users[0].resolved_panorama
     assert pano is not None
     where = f"Panorama {pano.name} ({pano.url})"
     try:
-        async with open_firewall(pano) as client:
-            devices = await managed_devices(client)
+        devices: list[DeviceInfo] = await connector.managed_devices(pano)
     except PancertError as exc:
         report.fail(f"{where}: {exc}")
         return
@@ -94,11 +95,11 @@ async def _check_panorama(users: list[FirewallProfile], report: OnlineReport) ->
 async def _check_credential(
     loaded: LoadedConfig,
     label: str,
-    authorities: Authorities,
+    connector: DiagnosticsConnector,
     report: OnlineReport,
     names: list[str] | None,
 ) -> None:
-    ca = authorities.get(label)
+    ca = connector.authority_diagnostics(label)
     try:
         report.ok(f"SCM credential {label} ({ca.api} API): {await ca.check_access()}")
     except PancertError as exc:
@@ -109,7 +110,7 @@ async def _check_credential(
         request = EnrollRequest(
             csr_pem="",
             common_name=profile.common_name,
-            dns_names=profile.sans,
+            dns_names=profile.dns_names,
             request_id="validate",
             cert_type=profile.cert_type,
             term_days=profile.term_days,
@@ -135,7 +136,7 @@ async def _check_credential(
 
 
 async def _check_auto_renew(
-    loaded: LoadedConfig, profiles: set[str], authority: CertificateAuthority, report: OnlineReport
+    loaded: LoadedConfig, profiles: set[str], authority: AuthorityDiagnostics, report: OnlineReport
 ) -> None:
     for record in Journal(loaded.state_path).records():
         if record.profile not in profiles or record.current_order_id is None:
@@ -154,14 +155,17 @@ async def _check_auto_renew(
 
 
 async def _check_firewall(
-    firewall: FirewallProfile, locations: list[str], report: OnlineReport
+    connector: DiagnosticsConnector,
+    firewall: FirewallProfile,
+    locations: list[str],
+    report: OnlineReport,
 ) -> None:
     where = f"firewall {firewall.name} ({firewall.address})"
     if firewall.mode == "panorama-template":
         report.ok(f"{where}: template mode; the Panorama check above covers its devices")
         return
     try:
-        async with open_firewall(firewall) as fw:
+        async with connector.firewall_diagnostics(firewall) as fw:
             version = await fw.version()
             info = await fw.system_info()
             ha = await fw.ha_state()
@@ -187,5 +191,7 @@ async def _check_firewall(
     )
 
 
-def run_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineReport:
-    return asyncio.run(check_online(loaded, names))
+def run_online(
+    loaded: LoadedConfig, names: list[str] | None, connector: DiagnosticsConnector
+) -> OnlineReport:
+    return asyncio.run(check_online(loaded, names, connector))

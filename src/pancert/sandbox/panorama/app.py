@@ -61,7 +61,7 @@ class PanoramaApp:
     async def _dispatch(self, request: Request) -> Response:
         pano = self.panorama
         incoming = await wire.read(request)
-        params, upload, body = incoming.params, incoming.upload, incoming.body
+        params, body = incoming.params, incoming.body
         target = params.get("target")
         kind = _kind(params)
         pano.recorder.record(f"target:{kind}" if target else kind, request, body)
@@ -122,28 +122,32 @@ class PanoramaApp:
         if api_type == "commit":
             return handlers.commit(pano, user, params)
         if api_type == "import" and params.get("target-tpl"):
-            vsys = params.get("target-tpl-vsys", "")
-            location = vsys if vsys.startswith("vsys") else "shared"
-            name = params.get("certificate-name", "")
-            if params.get("category") == "keypair":
-                pano.import_keypair(
-                    user,
-                    params["target-tpl"],
-                    location=location,
-                    name=name,
-                    passphrase=params.get("passphrase", ""),
-                    data=upload,
-                )
-            elif params.get("category") == "certificate":
-                pano.import_certificate(
-                    user, params["target-tpl"], location=location, name=name, data=upload
-                )
-            else:
-                raise ApiError(13, f"category {params.get('category')!r} is not supported")
-            return success(text=f"Successfully imported {name} into candidate configuration")
+            return self._template_import(user, params, upload)
         if api_type == "export":
             return transfer.export(pano, params)
         raise ApiError(400, f'Parameter "type" {api_type!r} is not valid here', http_status=400)
+
+    def _template_import(self, user: str, params: dict[str, str], upload: bytes) -> Reply:
+        pano = self.panorama
+        vsys = params.get("target-tpl-vsys", "")
+        location = vsys if vsys.startswith("vsys") else "shared"
+        name = params.get("certificate-name", "")
+        if params.get("category") == "keypair":
+            pano.import_keypair(
+                user,
+                params["target-tpl"],
+                location=location,
+                name=name,
+                passphrase=params.get("passphrase", ""),
+                data=upload,
+            )
+        elif params.get("category") == "certificate":
+            pano.import_certificate(
+                user, params["target-tpl"], location=location, name=name, data=upload
+            )
+        else:
+            raise ApiError(13, f"category {params.get('category')!r} is not supported")
+        return success(text=f"Successfully imported {name} into candidate configuration")
 
     async def _op(self, user: str, params: dict[str, str]) -> Reply:
         pano = self.panorama
