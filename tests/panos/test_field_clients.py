@@ -141,7 +141,9 @@ def _firewall(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> firewall.Fir
     # honours SSL_CERT_FILE, is how an administrator points it at a private CA
     monkeypatch.setenv("SSL_CERT_FILE", str(sandbox.ca_bundle))
     port = int(sandbox.url().rsplit(":", 1)[1])
-    return firewall.Firewall("localhost", "admin", sandbox.firewall.password, port=port, timeout=10)
+    return firewall.Firewall(
+        "localhost", "admin", sandbox.firewall.password, port=port, timeout=10
+    )
 
 
 def test_pan_os_python_refresh_system_info(
