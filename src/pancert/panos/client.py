@@ -25,6 +25,7 @@ from pancert.panos.errors import (
     ForeignChangesError,
     JobTimeoutError,
     ObjectNotPresentError,
+    PanosApiError,
     PanosHttpError,
     PanosReplyError,
     PanosTransportError,
@@ -180,10 +181,24 @@ class PanosClient:
         return body
 
     async def export_csr(self, name: str, location: Location) -> str:
-        body = await self._export(name, location, "pkcs10")
+        """The CSR of the pending entry ``name``. For a vsys location, when the export does
+        not answer it (no public tool sends ``vsys`` on ``type=export``, reference §5), the
+        CSR is read from the entry's ``<csr>`` in the candidate configuration."""
+        try:
+            body = await self._export(name, location, "pkcs10")
+        except (PanosApiError, PanosReplyError):
+            if location.is_shared:
+                raise
+            body = await self._entry_csr(name, location)
         if b"-----BEGIN CERTIFICATE REQUEST-----" not in body:
             raise PanosReplyError(f"the CSR export of {name} is not a PEM certificate request")
         return body.decode("ascii")
+
+    async def _entry_csr(self, name: str, location: Location) -> bytes:
+        result = await self._read(xpaths.certificate(location, name) + "/csr", running=False)
+        if result is None:
+            raise PanosReplyError(f"{name} in {location.name} has no CSR to export")
+        return text_of(result).encode("ascii", "replace") + b"\n"
 
     async def export_certificate(self, name: str, location: Location) -> str:
         body = await self._export(name, location, "pem")
@@ -292,7 +307,11 @@ class PanosClient:
             if reference.certificate and reference.certificate != new_name:
                 await self._config("delete", xpaths.member(reference.xpath, reference.certificate))
         else:
-            await self._config("set", reference.xpath, E("entry", name=new_name))
+            # a full XPath naming the new entry: PAN-OS 11.0.3-h3 dropped partial XPaths
+            # (a container plus a wrapping <entry>), whose changes an admin-scoped partial
+            # commit then leaves behind (pan-os-codegen PR #121, pan-os-python #570)
+            entry = xpaths.existing_entry(reference.xpath, new_name)
+            await self._config("edit", entry, E("entry", name=new_name))
             if reference.certificate and reference.certificate != new_name:
                 await self._config(
                     "delete", xpaths.existing_entry(reference.xpath, reference.certificate)
