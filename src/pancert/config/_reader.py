@@ -109,6 +109,7 @@ class Reader:
         self._warn_if_exposed(path, doc.encrypted)
         fw, problems = self._model(FirewallProfile, doc.data, path, {"name": name, "source": path})
         if fw is not None:
+            problems += [Problem(str(path), *p) for p in fw.reach_problems()]
             # behind Panorama, Panorama's key serves; a direct URL needs the device's own
             if fw.api_key is None and (fw.panorama is None or fw.url is not None):
                 problems.append(

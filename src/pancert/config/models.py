@@ -205,35 +205,47 @@ class FirewallProfile(BaseModel):
     resolved_panorama: FirewallProfile | None = Field(None, exclude=True)
     """Set by the loader from ``paloalto_panorama``; never read from a file."""
 
-    @model_validator(mode="after")
-    def _reachable(self) -> FirewallProfile:
+    def reach_problems(self) -> list[tuple[str, str, str]]:
+        """(field, problem, allowed) for how the firewall is reached: its own URL, or a
+        Panorama with a serial/hostname (device mode) or a template (template mode)."""
+        panorama = "the Panorama's firewall profile, e.g. fw_panorama"
         if self.panorama is None:
+            problems = []
             if self.url is None:
-                raise invalid("paloalto_url: required", "https://HOST[:PORT] of the firewall")
-            if self.mode != "device" or self.serial or self.device or self.template:
-                raise invalid(
-                    "paloalto_panorama: required with paloalto_serial, paloalto_device, "
-                    "paloalto_template or paloalto_mode",
-                    "the name of the Panorama's firewall profile, e.g. fw_panorama",
-                )
-            return self
+                problems.append(("paloalto_url", "required", "https://HOST[:PORT]"))
+            for field, value in (
+                ("paloalto_serial", self.serial),
+                ("paloalto_device", self.device),
+                ("paloalto_template", self.template),
+                ("paloalto_mode", None if self.mode == "device" else self.mode),
+            ):
+                if value is not None:
+                    problems.append((field, "needs paloalto_panorama", panorama))
+            return problems
         if self.mode == "panorama-template":
-            if not self.template or self.serial or self.device:
-                raise invalid(
-                    "paloalto_mode panorama-template needs paloalto_template (and no "
-                    "paloalto_serial/paloalto_device)",
-                    "paloalto_template: the name of a Panorama template",
-                )
-            return self
+            if not self.template:
+                return [("paloalto_template", "required in panorama-template mode", "a template")]
+            if self.serial or self.device:
+                return [
+                    (
+                        "paloalto_mode",
+                        "panorama-template takes no paloalto_serial/paloalto_device",
+                        "device (the default) to reach one firewall through Panorama",
+                    )
+                ]
+            return []
         if (self.serial is None) == (self.device is None):
-            raise invalid(
-                "a firewall behind Panorama needs exactly one of paloalto_serial and "
-                "paloalto_device",
-                "paloalto_serial: the device's serial, or paloalto_device: its hostname",
-            )
+            return [
+                (
+                    "paloalto_serial",
+                    "a firewall behind Panorama needs exactly one of paloalto_serial and "
+                    "paloalto_device",
+                    "the device's serial, or paloalto_device: its hostname",
+                )
+            ]
         if self.serial is not None and not re.fullmatch(r"[A-Za-z0-9]{1,32}", self.serial):
-            raise invalid(f"paloalto_serial {self.serial!r} is not a serial number", "0079…")
-        return self
+            return [("paloalto_serial", f"{self.serial!r} is not a serial number", "0079…")]
+        return []
 
     @property
     def address(self) -> str:
