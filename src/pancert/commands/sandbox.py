@@ -47,6 +47,13 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
         f"  validated domains:    {', '.join(scm['validated_domains'])}",
     ]
     lines += [f"  firewall {fw['name']}: {fw['url']} (admin {fw['username']})" for fw in firewalls]
+    panorama = data.get("panorama")
+    if isinstance(panorama, dict):
+        managed = ", ".join(f"{d['serial']} ({d['hostname']})" for d in panorama["devices"])
+        lines.append(
+            f"  Panorama:             {panorama['url']} (admin {panorama['username']}; "
+            f"manages {managed})"
+        )
     lines += [
         f"  secrets (sandbox-only) are in {config.parent / 'sandbox.json'}",
         f"try: pancert --config {config} enroll -p web.yaml",
@@ -57,7 +64,7 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from pancert.errors import UsageError
-    from pancert.sandbox.world import SandboxWorld
+    from pancert.sandbox.world import DEMO_PROFILES, PANORAMA_PROFILES, SandboxWorld
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
@@ -69,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with SandboxWorld(args.dir, firewalls=args.firewalls) as world:
-            config = world.write_configuration()
+            config = world.write_configuration(DEMO_PROFILES + PANORAMA_PROFILES)
             for line in describe_in_words(world.describe(), config):
                 print(line, flush=True)
             while not stop.wait(0.5):

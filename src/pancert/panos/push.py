@@ -85,7 +85,7 @@ def _message(entry: etree._Element) -> str:
     lines = [text_of(n) for n in details.iterfind(".//errors/line")]
     if not lines:
         lines = [text_of(details)]  # some releases put plain text under details
-    return "; ".join(line for line in lines if line)
+    return " ".join(line for line in lines if line)
 
 
 def parse_job(root: etree._Element) -> PushJob:

@@ -296,6 +296,7 @@ class SandboxWorld:
             _dump(
                 profile_dir / f"fw_managed{index}.yaml",
                 {"paloalto_panorama": "fw_panorama", "paloalto_serial": device.serial},
+                secret=True,  # no key here, but one may be added for direct imports
             )
         _dump(
             profile_dir / "fw_template.yaml",
@@ -304,4 +305,5 @@ class SandboxWorld:
                 "paloalto_mode": "panorama-template",
                 "paloalto_template": TEMPLATE,
             },
+            secret=True,
         )
