@@ -15,11 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from panos import firewall, panorama
 
 from pancert.sandbox.firewall import FirewallSettings
 from pancert.sandbox.panorama import STACK, TEMPLATE
 from pancert.sandbox.world import SandboxWorld
+from panos import firewall, panorama
 
 GENERATE = (
     "<request><certificate><generate><certificate-name>viapano</certificate-name>"
