@@ -81,7 +81,11 @@ def _template_problems(case: Case) -> list[str]:
         for n in sorted(ours - {record.current_object})
     ]
     for fw in case.firewalls:
-        pushed = fw.running.xpath("/config/shared/certificate/entry[@ptpl]/@name")
+        pushed = [
+            str(e.get("name"))
+            for e in tree.select(fw.running, "/config/shared/certificate/entry")
+            if e.get("ptpl")
+        ]
         if record.current_object not in pushed:
             problems.append(f"portal: {fw.name} did not receive {record.current_object}")
     return problems
