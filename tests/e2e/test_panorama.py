@@ -6,9 +6,11 @@ the key is generated on each firewall. A disconnected device fails alone.
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 
 import httpx
+from ruamel.yaml import YAML
 
 from pancert.sandbox.world import PANORAMA_PROFILES, SandboxWorld
 
@@ -19,6 +21,12 @@ MANAGED = PANORAMA_PROFILES[0]
 
 def _pano_calls(world: SandboxWorld) -> dict[str, int]:
     return world.panorama.recorder.counts()
+
+
+def _panorama_key_stayed_in_headers(world: SandboxWorld) -> None:
+    for record in world.panorama.recorder.records():
+        assert world.panorama.api_key not in record["query"] + record["body"]
+        assert "key=" not in record["query"]
 
 
 def _switch_device(world: SandboxWorld, serial: str, **switches: bool) -> None:
@@ -58,6 +66,7 @@ def test_device_behind_panorama_rotates_with_its_key_on_the_device(world: Sandbo
         assert len(name) <= 31
     rows = [r for r in agent.status() if r["profile"] == "managed"]
     assert {r["firewall"] for r in rows} == {"fw_managed1", "fw_managed2"}
+    _panorama_key_stayed_in_headers(world)
 
 
 def test_a_disconnected_device_fails_alone(world: SandboxWorld) -> None:
@@ -123,3 +132,32 @@ def test_template_mode_reports_each_device_and_exits_1_until_every_device_is_ok(
     written = [p for d in ("state", "logs") for p in (agent.config.parent / d).rglob("*")]
     assert written
     assert not any(b"PRIVATE KEY" in p.read_bytes() for p in written if p.is_file())
+    _panorama_key_stayed_in_headers(world)
+
+
+def test_with_the_devices_own_url_the_import_goes_directly(world: SandboxWorld) -> None:
+    agent = configure(world, dataclasses.replace(MANAGED, firewalls=("fw_managed1",)))
+    fw = world.fleet.firewalls[0]
+    profile = agent.config.parent / "profiles" / "fw_managed1.yaml"
+    yaml = YAML()
+    data = yaml.load(profile.read_text())
+    data.update(
+        {
+            "paloalto_url": f"https://localhost:{fw.port}",
+            "paloalto_api_key": fw.api_key,
+            "paloalto_commit_user": fw.username,
+            "paloalto_ca_bundle": str(world.ca_bundle),
+        }
+    )
+    with profile.open("w") as handle:
+        yaml.dump(data, handle)
+    run = agent("enroll", "-p", "managed")
+    assert run.code == 0, run.text
+    calls = _pano_calls(world)
+    assert "target:import" not in calls
+    assert calls.get("target:generate") == 1
+    assert fw.recorder.counts().get("import") == 1
+    # one commit, through Panorama, of both admins' changes: nothing is left pending
+    assert len(fw.commits) == 1
+    assert fw.changes == []
+    assert certificate_names(fw) == ["managed"]

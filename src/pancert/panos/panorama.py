@@ -127,6 +127,11 @@ class ManagedFirewall(PanosClient):
             return await self._direct.import_certificate(name, location, chain)
         return await super().import_certificate(name, location, chain)
 
+    async def check_owner(self, xpath: str, commit_user: str) -> None:
+        """Writes other than a direct import go through Panorama, so they belong to
+        Panorama's admin; the commit below names that admin too."""
+        await super().check_owner(xpath, self._panorama_admin or commit_user)
+
     async def commit(self, admin: str, description: str | None = None) -> CommitResult:
         """The firewall's admin-scoped commit through Panorama. Changes made through
         Panorama belong to Panorama's admin; a direct import belongs to the firewall's own
