@@ -81,6 +81,9 @@ def test_a_disconnected_device_fails_alone(world: SandboxWorld) -> None:
     assert "not connected" in line
     assert second.serial in line
     assert certificate_names(world.fleet.firewalls[1]) == []
+    rows = {r["firewall"]: r for r in agent.status() if r["profile"] == "managed"}
+    assert "not connected" in rows["fw_managed2"]["last_error"]["message"]
+    assert "validate --online" in rows["fw_managed2"]["last_error"]["hint"]
     _switch_device(world, second.serial, connected=True)
     again = agent("renew", "-p", "managed")
     assert again.code == 0, again.text
@@ -118,13 +121,18 @@ def test_template_mode_reports_each_device_and_exits_1_until_every_device_is_ok(
     assert f"{second.serial} (fw2) FAIL" in line
     assert "fail_push" in line
     (row,) = [r for r in agent.status() if r["profile"] == "portal"]
-    assert f"{second.serial} (fw2) FAIL" in (row["last_error"] or "")
+    assert f"{second.serial} (fw2) FAIL" in row["last_error"]["message"]
+    assert f"{first.serial} (fw1) OK" in row["last_error"]["message"]
+    assert "run pancert again" in row["last_error"]["hint"]
     assert _template_certificates(world, 0) == ["portal"]
     assert _template_certificates(world, 1) == []
     _switch_device(world, second.serial, fail_push=False)
     again = agent("renew", "-p", "portal")
     assert again.code == 0, again.text
     assert _template_certificates(world, 1) == ["portal"]
+    for fw in world.fleet.firewalls:
+        profile = "/config/shared/ssl-tls-service-profile/entry[@name='gp-portal-tls']"
+        assert running_text(fw, f"{profile}/certificate") == ["portal"]
     assert world.panorama.forced_template_values == 0
     pushes = world.panorama.pushes.values()
     assert all(p.kind == "template-stack" for p in pushes)

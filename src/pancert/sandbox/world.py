@@ -81,6 +81,7 @@ PANORAMA_PROFILES = (
         common_name="portal.example.com",
         firewalls=("fw_template",),
         location="shared",
+        bindings=(("ssl_tls_service_profile", "gp-portal-tls"),),
     ),
 )
 """Through the sandbox Panorama: ``managed`` with its key generated on each managed firewall

@@ -38,6 +38,8 @@ PANORAMA_NAME_LIMIT = 31
 TEMPLATE = "T-fleet"
 STACK = "TS-fleet"
 PANORAMA_ADMIN = "panadmin"
+TEMPLATE_PROFILE = "gp-portal-tls"
+"""An SSL/TLS service profile of the template, for a template certificate to bind to."""
 
 
 def template_xpath(template: str) -> str:
@@ -126,16 +128,21 @@ class Panorama(Firewall):
         self._seed_templates()
 
     def _seed_templates(self) -> None:
-        serials = "".join(f"<member>{s}</member>" for s in self.devices)
         stack = (
             f"<entry name='{STACK}'><templates><member>{TEMPLATE}</member></templates>"
             f"<devices>{''.join(f'<entry name={s!r}/>' for s in self.devices)}</devices></entry>"
         )
+        profile = (
+            f"<entry name='{TEMPLATE_PROFILE}'><protocol-settings><min-version>tls1-2"
+            "</min-version><max-version>max</max-version></protocol-settings></entry>"
+        )
         for root in (self.candidate, self.running):
-            tree.ensure(root, template_xpath(TEMPLATE) + "/config")
+            shared = tree.ensure(root, template_xpath(TEMPLATE) + "/config/shared")[0]
+            shared.append(
+                etree.fromstring(f"<ssl-tls-service-profile>{profile}</ssl-tls-service-profile>")
+            )
             target = tree.ensure(root, f"{tree.DEVICE}/template-stack")[0]
             target.append(etree.fromstring(stack))
-        del serials
 
     # -- devices ----------------------------------------------------------------------------
 
