@@ -15,6 +15,7 @@ Whether ``type=import`` honours ``target`` is not documented, and pan-python's
 from __future__ import annotations
 
 import contextlib
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -146,7 +147,7 @@ class ManagedFirewall(PanosClient):
         return parsers.commit(root)
 
 
-def _verify(profile: FirewallProfile) -> object:
+def _verify(profile: FirewallProfile) -> ssl.SSLContext | bool:
     return build_verify(profile.ca_bundle, profile.tls_fingerprint, profile.tls_insecure)
 
 
@@ -162,14 +163,14 @@ async def open_managed(
     assert pano.api_key is not None, "the loader refuses a profile without a key"
     async with contextlib.AsyncExitStack() as stack:
         http = await stack.enter_async_context(
-            httpx.AsyncClient(verify=_verify(pano), timeout=timeout)  # type: ignore[arg-type]
+            httpx.AsyncClient(verify=_verify(pano), timeout=timeout)
         )
         listing = await managed_devices(PanosClient(pano.url, pano.api_key, http))
         device = find_device(listing, firewall)
         direct = None
         if firewall.url is not None and firewall.api_key is not None:
             own = await stack.enter_async_context(
-                httpx.AsyncClient(verify=_verify(firewall), timeout=timeout)  # type: ignore[arg-type]
+                httpx.AsyncClient(verify=_verify(firewall), timeout=timeout)
             )
             direct = PanosClient(firewall.url, firewall.api_key, own)
         yield ManagedFirewall(

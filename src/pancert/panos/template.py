@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import ipaddress
 import logging
 import secrets
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -35,6 +37,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
+from pydantic import SecretStr
 
 from pancert.errors import PanosError
 from pancert.panos import parsers, push, xpaths
@@ -96,8 +99,6 @@ def _subject(request: CsrRequest) -> x509.Name:
 
 
 def _csr(request: CsrRequest, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
-    import ipaddress  # noqa: PLC0415 - only SANs with addresses need it
-
     names: list[x509.GeneralName] = [x509.DNSName(n) for n in request.dns_names]
     names += [x509.IPAddress(ipaddress.ip_address(a)) for a in request.ip_addresses]
     names += [x509.RFC822Name(e) for e in request.emails]
@@ -130,13 +131,13 @@ class TemplateClient(PanosClient):
     def __init__(
         self,
         url: str,
-        api_key: str | object,
+        api_key: SecretStr | str,
         http: httpx.AsyncClient,
         template: str,
         *,
         commit_timeout: float = 1800.0,
     ) -> None:
-        super().__init__(url, api_key, http)  # type: ignore[arg-type]
+        super().__init__(url, api_key, http)
         self.template = xpaths.check_name(template)
         self._root = f"{xpaths.DEVICE}/template/entry[@name='{template}']/config"
         self._csrs: dict[str, str] = {}
@@ -305,7 +306,7 @@ class TemplateClient(PanosClient):
             delay = min(delay * 1.5, 30.0)
 
 
-def _verify(profile: FirewallProfile) -> object:
+def _verify(profile: FirewallProfile) -> ssl.SSLContext | bool:
     return build_verify(profile.ca_bundle, profile.tls_fingerprint, profile.tls_insecure)
 
 
@@ -319,5 +320,5 @@ async def open_template(
     assert pano.api_key is not None, "the loader refuses a profile without a key"
     assert firewall.template is not None, "template mode requires paloalto_template"
     verify = _verify(pano)
-    async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:  # type: ignore[arg-type]
+    async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:
         yield TemplateClient(pano.url, pano.api_key, http, firewall.template)

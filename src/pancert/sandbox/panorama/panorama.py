@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from pancert.sandbox.ca import SandboxCA
@@ -200,9 +201,11 @@ class Panorama(Firewall):
             raise ApiError(
                 None, "Import of the key pair failed: wrong passphrase or no key found"
             ) from exc
-        if public_der(chain[0]) != public_der(key):  # type: ignore[arg-type]
+        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise ApiError(None, f"Import of {name} failed: only RSA and EC keys are supported")
+        if public_der(chain[0]) != public_der(key):
             raise ApiError(None, f"Import of {name} failed: the key does not match the certificate")
-        self.key_store.put(f"{template}/{location}", name, key)  # type: ignore[arg-type]
+        self.key_store.put(f"{template}/{location}", name, key)
         self._store(user, template, location, name, chain)
 
     def import_certificate(
