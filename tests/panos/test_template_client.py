@@ -51,13 +51,16 @@ def _session(world: SandboxWorld, scenario: Scenario) -> None:
     asyncio.run(main())
 
 
-def test_key_goes_in_encrypted_and_the_signed_certificate_lands_on_it(world: SandboxWorld) -> None:
+@pytest.mark.parametrize("location", [SHARED, Location("vsys1")], ids=["shared", "vsys1"])
+def test_key_goes_in_encrypted_and_the_signed_certificate_lands_on_it(
+    world: SandboxWorld, location: Location
+) -> None:
     async def scenario(new: Callable[[], TemplateClient]) -> None:
         client = new()
-        await client.generate_csr(REQUEST, SHARED)
-        (entry,) = await client.certificates(SHARED)
+        await client.generate_csr(REQUEST, location)
+        (entry,) = await client.certificates(location)
         assert entry.pending
-        csr = x509.load_pem_x509_csr((await client.export_csr("gp-portal", SHARED)).encode())
+        csr = x509.load_pem_x509_csr((await client.export_csr("gp-portal", location)).encode())
         now = dt.datetime.now(dt.UTC)
         leaf = world.ca.sign_csr(
             csr,
@@ -66,8 +69,8 @@ def test_key_goes_in_encrypted_and_the_signed_certificate_lands_on_it(world: San
             not_before=now,
             not_after=now + dt.timedelta(days=30),
         )
-        await client.import_certificate("gp-portal", SHARED, world.ca.chain_pem(leaf))
-        (signed,) = await client.certificates(SHARED)
+        await client.import_certificate("gp-portal", location, world.ca.chain_pem(leaf))
+        (signed,) = await client.certificates(location)
         assert signed.has_private_key
         assert signed.common_name == "portal.example.com"
 
@@ -79,6 +82,7 @@ def test_key_goes_in_encrypted_and_the_signed_certificate_lands_on_it(world: San
     assert b"ENCRYPTED PRIVATE KEY" in imports[0]["body"].encode()
     assert b"BEGIN PRIVATE KEY" not in imports[0]["body"].encode()
     assert "target-tpl" in imports[0]["body"]
+    assert ("target-tpl-vsys" in imports[0]["body"]) is (not location.is_shared)
 
 
 def test_a_csr_lost_with_an_earlier_process_removes_the_placeholder(world: SandboxWorld) -> None:
