@@ -30,6 +30,7 @@ from pancert.config.fields import (
     split_list,
 )
 from pancert.panos.models import KeyAlgorithm
+from pancert.panos.xpaths import InvalidNameError, check_name
 
 __all__ = ["KEY_SIZES", "MAX_PROFILE_NAME", "Binding", "CertificateProfile", "check_profile_name"]
 
@@ -81,6 +82,11 @@ def _bindings(value: Any) -> Any:
         kind = str(kind).strip().lower()
         if kind not in BINDING_KINDS or not isinstance(name, str) or not name.strip():
             raise invalid(f"{item!r} is not a binding", allowed)
+        try:
+            # the name goes into an XPath predicate: the client's own rule decides
+            check_name(name.strip())
+        except InvalidNameError as exc:
+            raise invalid(f"{kind}: {exc}", allowed) from None
         binding = Binding(kind=kind, name=name.strip())
         if binding in result:
             raise invalid(f"{kind} {name!r} is listed twice", "each binding once")
@@ -104,6 +110,12 @@ def _cert_type(value: Any) -> Any:
             return int(text)
         return text.upper() if text.upper() in ("DV", "OV", "EV") else text
     return value
+
+
+def _key_word(value: object) -> str:
+    """The key type as written, in the enum's spelling where it has one (ECDSA is EC)."""
+    kind = str(value).strip().upper()
+    return "EC" if kind == "ECDSA" else kind
 
 
 def _is_ip(name: str) -> bool:
@@ -172,8 +184,8 @@ class CertificateProfile(BaseModel):
     def _default_key_size(cls, data: Any) -> Any:
         """The size defaults by type (RSA 2048, EC 256) when the profile names none."""
         if isinstance(data, dict) and data.get("sectigo_csr_key_size") in (None, ""):
-            kind = str(data.get("sectigo_csr_key_type") or "RSA").strip().upper()
-            size = DEFAULT_KEY_SIZE.get(KeyAlgorithm(kind), 2048) if kind in KEY_SIZES else 2048
+            kind = _key_word(data.get("sectigo_csr_key_type") or "RSA")
+            size = DEFAULT_KEY_SIZE[KeyAlgorithm(kind)] if kind in KEY_SIZES else 2048
             data = {**data, "sectigo_csr_key_size": size}
         return data
 
@@ -236,8 +248,7 @@ class CertificateProfile(BaseModel):
     def _key_type(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        kind = value.strip().upper()
-        kind = "EC" if kind in ("ECDSA", "EC") else kind
+        kind = _key_word(value)
         if kind not in KEY_SIZES:
             raise invalid(f"{value!r} is not a key type", "RSA, EC")
         return KeyAlgorithm(kind)

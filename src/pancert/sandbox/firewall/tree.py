@@ -37,7 +37,8 @@ def base_config(hostname: str, sw_version: str, members: bool) -> etree._Element
 </role-based></permissions></entry></users></mgt-config>
 <shared>
   <certificate/>
-  <ssl-tls-service-profile><entry name="mgmt-tls">{_PROTOCOL}</entry></ssl-tls-service-profile>
+  <ssl-tls-service-profile><entry name="mgmt-tls">{_PROTOCOL}</entry>
+    <entry name="shared-tls">{_PROTOCOL}</entry></ssl-tls-service-profile>
   <certificate-profile><entry name="client-ca"><CA/></entry></certificate-profile>
 </shared>
 <devices><entry name="localhost.localdomain">
