@@ -1,12 +1,19 @@
 # Every target installs what it needs: a fresh machine needs only Python 3.11+ and make.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv from PATH, else a copy in a private virtual environment: Debian 12 and other PEP 668
+# systems refuse `pip install --user` into the system Python (https://peps.python.org/pep-0668/).
+UV_VENV := $(HOME)/.cache/pancert/uv-venv
+UV := $(shell command -v uv 2>/dev/null || echo "$(UV_VENV)/bin/uv")
 RUN := $(UV) run --frozen
 
 .PHONY: setup test lint demo bench reliability clean
 
 $(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+	@python3 -c "import venv, ensurepip" 2>/dev/null || { \
+	  echo "make: python3 has no venv module to install uv with; install it (Debian/Ubuntu: sudo apt-get install python3-venv) or install uv, then run make again" >&2; \
+	  exit 1; }
+	python3 -m venv --clear "$(UV_VENV)"
+	"$(UV_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check uv
 
 setup: $(UV)
 	$(UV) sync --frozen --all-groups

@@ -24,8 +24,7 @@ from pancert.secrets import (
     encrypt_text,
 )
 from pancert.secrets._tree import Rule
-from tests.conftest import SHARED
-from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, kill_agent
+from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, VECTORS, kill_agent
 
 SAMPLES = Path(__file__).resolve().parents[2] / "profiles_sample"
 GUIDE_CREDENTIALS = """\
@@ -255,7 +254,7 @@ def test_comments_inside_an_encrypted_subtree_are_refused(tmp_path: Path) -> Non
 
 
 def test_multi_document_yaml_round_trips(tmp_path: Path, age_key: Path) -> None:
-    text = (SHARED / "vectors" / "sops" / "generated" / "plain" / "multidoc.yaml").read_text()
+    text = (VECTORS / "generated" / "plain" / "multidoc.yaml").read_text()
     path = tmp_path / "multi.yaml"
     path.write_text(text)
     encrypt_file(

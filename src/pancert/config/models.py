@@ -31,6 +31,7 @@ from pancert.config.fields import (
     Bool,
     Int,
     OptionalText,
+    check_email,
     invalid,
     parse_int,
     resolve_path,
@@ -311,6 +312,11 @@ class FirewallProfile(BaseModel):
         return compact
 
 
+DCV_MODES = ("CNAME", "HTTP", "HTTPS", "TXT", "EMAIL", "AUTO")
+"""``dcvMode`` values: SCM 25.5 enroll table (CNAME, EMAIL, HTTP, HTTPS, TXT) and spec 25.9.2
+(AUTO)."""
+
+
 def _type_map(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k).strip().upper(): parse_int(v) for k, v in value.items()}
@@ -334,6 +340,32 @@ class ScmCredential(BaseModel):
     cert_type_map: Annotated[dict[str, str | int], BeforeValidator(_type_map)] = Field(
         default_factory=dict, alias="sectigo_cert_type_map"
     )
+    dcv_mode: OptionalText = Field(None, alias="sectigo_dcv_mode")
+    """``dcvMode`` sent on enroll, for tenants without DCV pre-validation."""
+    dcv_email: OptionalText = Field(None, alias="sectigo_dcv_email")
+
+    @field_validator("dcv_mode", mode="after")
+    @classmethod
+    def _dcv_mode(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.strip().upper() not in DCV_MODES:
+            raise invalid(f"{value!r} is not a DCV mode", ", ".join(DCV_MODES))
+        return value.strip().upper()
+
+    @field_validator("dcv_email", mode="after")
+    @classmethod
+    def _dcv_email(cls, value: str | None) -> str | None:
+        return None if value is None else check_email(value)
+
+    @model_validator(mode="after")
+    def _email_for_email_dcv(self) -> ScmCredential:
+        if self.dcv_mode == "EMAIL" and self.dcv_email is None:
+            raise invalid(
+                "sectigo_dcv_mode EMAIL needs sectigo_dcv_email",
+                "an address SCM offers for the domain, e.g. admin@example.com",
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_complete_login(self) -> ScmCredential:
