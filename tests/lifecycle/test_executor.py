@@ -184,7 +184,8 @@ CASES = {
         ["generate_csr", "export_csr"],
         ["enroll"],
         error=ScmValidationError,
-        step=Step.ORDER_INTENT,
+        # SCM refused: no order exists, so the next run orders afresh from the recorded CSR
+        step=Step.CSR_ON_DEVICE,
     ),
     "binding names nothing: bad input": Case(
         binding_missing,

@@ -12,7 +12,10 @@ from pancert.panos import push
 from pancert.panos.xml import parse
 
 SAMPLE = (
-    Path(__file__).parent.parent / "data" / "panorama" / "show-jobs-commitall-fin-with-devices.xml"
+    Path(__file__).parent.parent
+    / "data"
+    / "panos-samples"
+    / "show-jobs-commitall-fin-with-devices.xml"
 )
 FIRST, SECOND = "007051000050926", "007051000086000"
 
