@@ -18,12 +18,16 @@ from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.panos.client import PanosClient, open_client
 from pancert.panos.identity import PinStore
+from pancert.panos.panorama import DeviceInfo, open_through_panorama
+from pancert.panos.panorama import managed_devices as list_devices
 from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority as ScmClient
 
 if TYPE_CHECKING:
     from pancert.lifecycle import ports
     from pancert.lifecycle.schedule import RenewalAdvisor
+    from pancert.panos.panorama import ManagedFirewall
+    from pancert.panos.template import TemplateClient
     from pancert.scm.admin import AdminApiClient
     from pancert.scm.enrollment import EnrollmentApiClient
 
@@ -35,11 +39,15 @@ PANOS_TIMEOUT_S = 60.0
 def open_firewall(
     firewall: FirewallProfile, learned_pins: Sequence[str] = ()
 ) -> AbstractAsyncContextManager[PanosClient]:
+    if firewall.resolved_panorama is not None:
+        # a managed firewall or a template: one more implementation of ports.Firewall
+        return open_through_panorama(firewall, timeout=PANOS_TIMEOUT_S)
     if firewall.tls_insecure:
         log.warning(
             "%s: paloalto_tls_insecure is true: the firewall's identity is NOT verified",
             firewall.source,
         )
+    assert firewall.url is not None, "a profile without paloalto_panorama has a URL"
     assert firewall.api_key is not None, "the loader marks profiles without a key as broken"
     return open_client(
         firewall.url,
@@ -92,6 +100,10 @@ class Connections:
     def authority_diagnostics(self, label: str) -> ScmClient:
         return self.authority(label)
 
+    async def managed_devices(self, panorama: FirewallProfile) -> list[DeviceInfo]:
+        async with self.firewall(panorama) as client:
+            return await list_devices(client)
+
     async def aclose(self) -> None:
         for client in self._clients.values():
             await client.aclose()
@@ -104,8 +116,14 @@ def _typed_checks(
     rest: EnrollmentApiClient,
     acme: AcmeAuthority,
     wired: Connections,
+    *,
+    managed: ManagedFirewall,
+    template: TemplateClient,
 ) -> None:
     """Never called: mypy checks each concrete client against the port it is used as."""
+    through_panorama: ports.Firewall = managed
+    in_template: ports.Firewall = template
+    del through_panorama, in_template
     firewall: ports.Firewall = panos
     diagnostics: ports.FirewallDiagnostics = panos
     ca_admin: ports.CertificateAuthority = admin

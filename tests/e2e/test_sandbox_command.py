@@ -86,6 +86,24 @@ def test_the_sandbox_serves_describes_itself_and_stops_cleanly(
             headers={"X-PAN-KEY": firewalls[0]["api_key"]},
         )
         assert "<sw-version>" in version.text
+        panorama = data["panorama"]
+        assert isinstance(panorama, dict)
+        assert {"url", "username", "password", "api_key", "devices"} <= set(panorama)
+        assert [d["firewall"] for d in panorama["devices"]] == [f["name"] for f in firewalls]
+        proxied = httpx.post(
+            panorama["url"] + "/api/",
+            verify=trust,
+            data={
+                "type": "op",
+                "cmd": "<show><system><info/></system></show>",
+                "target": panorama["devices"][2]["serial"],
+            },
+            headers={"X-PAN-KEY": panorama["api_key"]},
+        )
+        assert f"<hostname>{firewalls[2]['name']}</hostname>" in proxied.text
+        profiles = tmp_path / "profiles"
+        assert (profiles / "managed.yaml").is_file()
+        assert (profiles / "portal.yaml").is_file()
         validate = subprocess.run(
             [
                 sys.executable,

@@ -117,13 +117,16 @@ class Case:
         return result
 
     def add_fault(self, target: str, rule: FaultRule) -> FaultRule:
-        """``target`` is ``scm`` or ``fw1``/``fw2``…"""
+        """``target`` is ``scm``, ``pano`` (the sandbox Panorama) or ``fw1``/``fw2``…"""
         if target == "scm":
             return self.world.scm.faults.add(rule)
+        if target == "pano":
+            return self.world.panorama.faults.add(rule)
         return self.firewalls[int(target.removeprefix("fw")) - 1].faults.add(rule)
 
     def clear_faults(self) -> None:
         self.world.scm.faults.clear()
+        self.world.panorama.faults.clear()
         for firewall in self.firewalls:
             firewall.faults.clear()
             firewall.fail_commits = 0
@@ -131,7 +134,10 @@ class Case:
             firewall.config_lock = None
 
     def calls(self) -> dict[str, dict[str, int]]:
-        found = {"scm": self.world.scm.recorder.counts()}
+        found = {
+            "scm": self.world.scm.recorder.counts(),
+            "pano": self.world.panorama.recorder.counts(),
+        }
         for index, firewall in enumerate(self.firewalls, start=1):
             found[f"fw{index}"] = firewall.recorder.counts()
         return found

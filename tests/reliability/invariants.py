@@ -96,6 +96,8 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
     records, problems = journal_records(case.state)
     by_pair = {(r.profile, r.firewall): r for r in records}
     fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    # the same firewalls reached through the sandbox Panorama (device mode)
+    fw_by_profile |= {f"fw_managed{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
     for profile, fw_name in pairs:
         record = by_pair.get((profile, fw_name))
         if record is None or record.current_object is None:

@@ -59,6 +59,13 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
             f"  ACME directory:       {acme['directory']} (EAB key id {acme['eab_kid']})",
             f"  ACME DNS (challtestsrv): {acme['dns_server']}, hook {acme['dns_hook']}",
         ]
+    panorama = data.get("panorama")
+    if isinstance(panorama, dict):
+        managed = ", ".join(f"{d['serial']} ({d['hostname']})" for d in panorama["devices"])
+        lines.append(
+            f"  Panorama:             {panorama['url']} (admin {panorama['username']}; "
+            f"manages {managed})"
+        )
     lines += [
         f"  secrets (sandbox-only) are in {config.parent / 'sandbox.json'}",
         f"try: pancert --config {config} enroll -p web.yaml",
@@ -70,7 +77,7 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from pancert.errors import UsageError
     from pancert.sandbox.acme import AcmeSandboxSettings
-    from pancert.sandbox.world import ACME_PROFILE, DEMO_PROFILES, SandboxWorld
+    from pancert.sandbox.world import ACME_PROFILE, DEMO_PROFILES, PANORAMA_PROFILES, SandboxWorld
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
@@ -89,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         acme = AcmeSandboxSettings(ari=True) if args.acme else None
         with SandboxWorld(args.dir, firewalls=args.firewalls, acme=acme) as world:
-            profiles = (*DEMO_PROFILES, ACME_PROFILE) if args.acme else DEMO_PROFILES
+            profiles = DEMO_PROFILES + PANORAMA_PROFILES + ((ACME_PROFILE,) if args.acme else ())
             config = world.write_configuration(profiles)
             for line in describe_in_words(world.describe(), config):
                 print(line, flush=True)

@@ -119,7 +119,9 @@ class Reader:
         self._warn_if_exposed(path, doc.encrypted)
         fw, problems = self._model(FirewallProfile, doc.data, path, {"name": name, "source": path})
         if fw is not None:
-            if fw.api_key is None:
+            problems += [Problem(str(path), *p) for p in fw.reach_problems()]
+            # behind Panorama, Panorama's key serves; a direct URL needs the device's own
+            if fw.api_key is None and (fw.panorama is None or fw.url is not None):
                 problems.append(
                     Problem(str(path), "paloalto_api_key", "required", "the firewall's XML API key")
                 )
@@ -145,6 +147,32 @@ class Reader:
         if problems:
             self.fw_problems[name] = problems
         return fw
+
+    def link_panoramas(self, firewalls: dict[str, FirewallProfile]) -> None:
+        """Give each firewall reached through Panorama its Panorama's profile; a missing,
+        broken or itself-proxied Panorama profile is a problem of the firewall's file."""
+        for name, fw in list(firewalls.items()):
+            if fw.panorama is None:
+                continue
+            pano = firewalls.get(fw.panorama)
+            problem = None
+            if fw.panorama in self.fw_problems:
+                problem = f"{fw.panorama}.yaml has problems of its own"
+            elif pano is None:
+                problem = f"no firewall profile {fw.panorama}.yaml"
+            elif pano.panorama is not None or pano.url is None:
+                problem = f"{fw.panorama}.yaml must name Panorama itself (paloalto_url)"
+            if problem is not None or pano is None:
+                allowed = "the file stem of the Panorama's firewall profile, e.g. fw_panorama"
+                self.fw_problems.setdefault(name, []).append(
+                    Problem(str(fw.source), "paloalto_panorama", problem or "", allowed)
+                )
+                continue
+            update: dict[str, object] = {"resolved_panorama": pano}
+            if fw.commit_user is None and fw.url is None:
+                # every change goes through Panorama, so it belongs to Panorama's admin
+                update["commit_user"] = pano.commit_user
+            firewalls[name] = fw.model_copy(update=update)
 
     def profiles(
         self,
@@ -181,6 +209,7 @@ class Reader:
                 if doc is not None and isinstance(doc.data, Mapping):
                     fws, label = _raw_references(doc.data)
                     problems += self._references(path, fws, label, firewalls, credentials)
+                    problems += _panorama_name(path, name, fws, firewalls)
             if profile is not None and profile.key_type == "EC" and profile.key_size == 521:
                 self.warnings.append(
                     f"{path}: sectigo_csr_key_size: PAN-OS may not generate EC 521 keys on "
@@ -303,6 +332,27 @@ def _raw_references(data: Mapping[Any, Any]) -> tuple[tuple[str, ...], str | Non
     )
     label = lowered.get("scm_credential_detail")
     return firewalls, (str(label).strip() if isinstance(label, str | int) and label != "" else None)
+
+
+PANORAMA_PROFILE_NAME = 22
+"""Panorama names stop at 31 characters; rotated objects add ``-`` and 8 characters."""
+
+
+def _panorama_name(
+    path: Path, name: str, names: tuple[str, ...], firewalls: dict[str, FirewallProfile]
+) -> list[Problem]:
+    proxied = [n for n in names if n in firewalls and firewalls[n].panorama is not None]
+    if not proxied or len(name) <= PANORAMA_PROFILE_NAME:
+        return []
+    return [
+        Problem(
+            str(path),
+            "(file name)",
+            f"{name!r}: {len(name)} characters is too long for Panorama ({proxied[0]} is "
+            "reached through Panorama, whose object names stop at 31 characters)",
+            f"≤ {PANORAMA_PROFILE_NAME} characters when a firewall is behind Panorama",
+        )
+    ]
 
 
 def _binding_claims(profiles: dict[str, CertificateProfile]) -> dict[str, list[Problem]]:

@@ -186,6 +186,7 @@ def load_config(
         firewall = reader.firewall(fw_path)
         if firewall is not None:
             firewalls[firewall.name] = firewall
+    reader.link_panoramas(firewalls)
     profile_paths = [p for p in files if p != cred_path and not p.name.lower().startswith("fw_")]
     labels = {**credentials, **reader.acme_credentials}
     profiles, broken, profile_files = reader.profiles(profile_paths, firewalls, labels)

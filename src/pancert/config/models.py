@@ -199,13 +199,75 @@ class FirewallProfile(BaseModel):
     name: str
     """The file stem, e.g. ``fw_paloalto_config``: what certificate profiles name."""
     source: Path
-    url: str = Field(alias="paloalto_url")
+    url: str | None = Field(None, alias="paloalto_url")
+    """The firewall's own address; optional for a firewall reached through Panorama."""
     api_key: Secret = Field(None, alias="paloalto_api_key")
     commit_description: str = Field("pancert", alias="paloalto_commit_description")
     commit_user: OptionalText = Field(None, alias="paloalto_commit_user")
     ca_bundle: Path | None = Field(None, alias="paloalto_ca_bundle")
     tls_fingerprint: OptionalText = Field(None, alias="paloalto_tls_fingerprint")
     tls_insecure: Bool = Field(False, alias="paloalto_tls_insecure")
+    panorama: OptionalText = Field(None, alias="paloalto_panorama")
+    """The firewall profile of the Panorama that manages this firewall (or holds its
+    template): calls then go through Panorama (README, "Panorama")."""
+    serial: OptionalText = Field(None, alias="paloalto_serial")
+    device: OptionalText = Field(None, alias="paloalto_device")
+    """The managed firewall's hostname, resolved to its serial by ``show devices connected``."""
+    mode: Literal["device", "panorama-template"] = Field("device", alias="paloalto_mode")
+    template: OptionalText = Field(None, alias="paloalto_template")
+    resolved_panorama: FirewallProfile | None = Field(None, exclude=True)
+    """Set by the loader from ``paloalto_panorama``; never read from a file."""
+
+    def reach_problems(self) -> list[tuple[str, str, str]]:
+        """(field, problem, allowed) for how the firewall is reached: its own URL, or a
+        Panorama with a serial/hostname (device mode) or a template (template mode)."""
+        panorama = "the Panorama's firewall profile, e.g. fw_panorama"
+        if self.panorama is None:
+            problems = []
+            if self.url is None:
+                problems.append(("paloalto_url", "required", "https://HOST[:PORT]"))
+            for field, value in (
+                ("paloalto_serial", self.serial),
+                ("paloalto_device", self.device),
+                ("paloalto_template", self.template),
+                ("paloalto_mode", None if self.mode == "device" else self.mode),
+            ):
+                if value is not None:
+                    problems.append((field, "needs paloalto_panorama", panorama))
+            return problems
+        if self.mode == "panorama-template":
+            if not self.template:
+                return [("paloalto_template", "required in panorama-template mode", "a template")]
+            if self.serial or self.device:
+                return [
+                    (
+                        "paloalto_mode",
+                        "panorama-template takes no paloalto_serial/paloalto_device",
+                        "device (the default) to reach one firewall through Panorama",
+                    )
+                ]
+            return []
+        if (self.serial is None) == (self.device is None):
+            return [
+                (
+                    "paloalto_serial",
+                    "a firewall behind Panorama needs exactly one of paloalto_serial and "
+                    "paloalto_device",
+                    "the device's serial, or paloalto_device: its hostname",
+                )
+            ]
+        if self.serial is not None and not re.fullmatch(r"[A-Za-z0-9]{1,32}", self.serial):
+            return [("paloalto_serial", f"{self.serial!r} is not a serial number", "0079…")]
+        return []
+
+    @property
+    def address(self) -> str:
+        """Where calls go, for messages: the URL, or ``serial via Panorama``."""
+        if self.panorama is None or (self.url is not None and self.mode == "device"):
+            return self.url or ""
+        if self.mode == "panorama-template":
+            return f"template {self.template} via {self.panorama}"
+        return f"{self.serial or self.device} via {self.panorama}"
 
     @field_validator("url", mode="before")
     @classmethod
@@ -219,6 +281,13 @@ class FirewallProfile(BaseModel):
         if parts.path not in ("", "/", "/api", "/api/"):
             raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")
         return f"https://{parts.netloc}"
+
+    @field_validator("panorama", mode="before")
+    @classmethod
+    def _stem(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return re.sub(r"\.ya?ml$", "", value.strip(), flags=re.IGNORECASE)
+        return value
 
     @field_validator("commit_description", mode="before")
     @classmethod

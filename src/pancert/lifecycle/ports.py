@@ -31,6 +31,7 @@ from pancert.panos.models import (
     ReferenceKind,
     SystemInfo,
 )
+from pancert.panos.panorama import DeviceInfo
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.scm.models import (
     ApiKind,
@@ -174,5 +175,9 @@ class DiagnosticsConnector(Protocol):
     ) -> AbstractAsyncContextManager[FirewallDiagnostics]: ...
 
     def authority_diagnostics(self, label: str) -> AuthorityDiagnostics: ...
+
+    async def managed_devices(self, panorama: FirewallProfile) -> list[DeviceInfo]:
+        """The devices the Panorama of profile ``panorama`` manages, with their state."""
+        ...
 
     async def aclose(self) -> None: ...

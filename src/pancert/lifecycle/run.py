@@ -86,7 +86,7 @@ async def _run_firewall(
         async with connector.firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
-        error = StepFailed(f"{firewall.name} ({firewall.url})", exc)
+        error = StepFailed(f"{firewall.name} ({firewall.address})", exc)
         return await record_failure(journal, group, error, settings)
     except Exception as exc:  # this firewall only: the others finish their steps
         log_internal_error(log, f"{firewall.name} ({firewall.url}): internal error", exc)

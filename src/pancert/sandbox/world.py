@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from pancert.sandbox.acme import ACME_LABEL, AcmeSandbox, AcmeSandboxSettings
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.firewall import FirewallFleet, FirewallSettings
+from pancert.sandbox.panorama import TEMPLATE, Panorama, PanoramaApp
 from pancert.sandbox.scm import ADMIN_PATH, TOKEN_PATH, ScmSandbox, ScmSandboxSettings
 from pancert.sandbox.server import LoopbackServer
 
@@ -66,6 +67,26 @@ class ProfileSpec:
         data.update(self.extra)
         return data
 
+
+PANORAMA_PROFILES = (
+    ProfileSpec(
+        name="managed",
+        common_name="vpn.example.com",
+        firewalls=("fw_managed1", "fw_managed2"),
+        key_type="EC",
+        key_size=256,
+        bindings=(("ssl_tls_service_profile", "gp-tls"),),
+    ),
+    ProfileSpec(
+        name="portal",
+        common_name="portal.example.com",
+        firewalls=("fw_template",),
+        location="shared",
+        bindings=(("ssl_tls_service_profile", "gp-portal-tls"),),
+    ),
+)
+"""Through the sandbox Panorama: ``managed`` with its key generated on each managed firewall
+(device mode), ``portal`` as one shared key pushed by a template (template mode)."""
 
 DEMO_PROFILES = (
     ProfileSpec(
@@ -130,23 +151,29 @@ class SandboxWorld:
         self.acme = (
             AcmeSandbox(self.folder, self.ca, self.ca_bundle, acme) if acme is not None else None
         )
+        self.panorama = Panorama(self.ca, self.fleet.firewalls)
+        self.pano_server = LoopbackServer(PanoramaApp(self.panorama).app, self.ca)
 
     def start(self) -> SandboxWorld:
-        self.scm_server.start()
+        started: list[LoopbackServer] = []
         try:
-            self.fw_server.start()
-            self.fleet.attach_tls(self.fw_server.tls_contexts)
+            for server in (self.scm_server, self.fw_server, self.pano_server):
+                server.start()
+                started.append(server)
+                if server is self.fw_server:
+                    self.fleet.attach_tls(self.fw_server.tls_contexts)
             if self.acme is not None:
                 self.acme.start()
         except BaseException:
-            self.fw_server.stop()
-            self.scm_server.stop()
+            for server in reversed(started):
+                server.stop()
             raise
         return self
 
     def stop(self) -> None:
         if self.acme is not None:
             self.acme.stop()
+        self.pano_server.stop()
         self.fw_server.stop()
         self.scm_server.stop()
 
@@ -201,6 +228,16 @@ class SandboxWorld:
                 {k: fw[k] for k in ("name", "url", "username", "password", "api_key")}
                 for fw in self.fleet.describe()
             ],
+            "panorama": {
+                "url": self.pano_server.url,
+                "username": self.panorama.username,
+                "password": self.panorama.password,
+                "api_key": self.panorama.api_key,
+                "devices": [
+                    {"serial": d.serial, "hostname": d.hostname, "firewall": d.firewall.name}
+                    for d in self.panorama.devices.values()
+                ],
+            },
         } | ({"acme": self.acme.describe()} if self.acme is not None else {})
 
     def write_configuration(
@@ -263,8 +300,40 @@ class SandboxWorld:
                 },
                 secret=True,
             )
+        self._write_panorama_profiles(profile_dir)
         for spec in profiles:
             _dump(profile_dir / f"{spec.name}.yaml", spec.as_yaml())
         (self.folder / "sandbox.json").write_text(json.dumps(self.describe(), indent=2) + "\n")
         (self.folder / "sandbox.json").chmod(0o600)
         return _dump(self.folder / "config.yaml", config)
+
+    def _write_panorama_profiles(self, profile_dir: Path) -> None:
+        """``fw_panorama`` (Panorama itself), ``fw_managedN`` (firewall N reached through
+        Panorama with ``target=``) and ``fw_template`` (Panorama's template T-fleet)."""
+        pano = self.panorama
+        _dump(
+            profile_dir / "fw_panorama.yaml",
+            {
+                "paloalto_url": self.pano_server.url,
+                "paloalto_api_key": pano.api_key,
+                "paloalto_commit_description": "pancert sandbox",
+                "paloalto_commit_user": pano.username,
+                "paloalto_ca_bundle": str(self.ca_bundle),
+            },
+            secret=True,
+        )
+        for index, device in enumerate(pano.devices.values(), start=1):
+            _dump(
+                profile_dir / f"fw_managed{index}.yaml",
+                {"paloalto_panorama": "fw_panorama", "paloalto_serial": device.serial},
+                secret=True,  # no key here, but one may be added for direct imports
+            )
+        _dump(
+            profile_dir / "fw_template.yaml",
+            {
+                "paloalto_panorama": "fw_panorama",
+                "paloalto_mode": "panorama-template",
+                "paloalto_template": TEMPLATE,
+            },
+            secret=True,
+        )
