@@ -49,6 +49,7 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
     from pancert.lifecycle.run import run_lifecycle
     from pancert.lifecycle.verify import trust_anchors
     from pancert.logs import get_logger, setup_logging
+    from pancert.ops.hooks import observe_run
     from pancert.state import StateFolder, ensure_eula
 
     debug = bool(getattr(args, "debug", False))
@@ -84,16 +85,19 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
     )
     if args.dry_run:
         report = asyncio.run(run_lifecycle(loaded, names, settings))
+        code = report.exit_code(settings.clock())
     else:
-        with state.lock():
-            report = asyncio.run(run_lifecycle(loaded, names, settings))
+        # operations (progress, run record, metrics, alerts) hook in here and nowhere else
+        with state.lock(), observe_run(loaded, names, settings) as observed:
+            report = asyncio.run(run_lifecycle(loaded, names, observed.settings))
+            code = report.exit_code(settings.clock())
+            observed.finish(report, code)
     print_report(report)
     summary = ", ".join(
         f"{sum(o.status is s for o in report.outcomes)} {s}"
         for s in Status
         if any(o.status is s for o in report.outcomes)
     )
-    code = report.exit_code(settings.clock())
     log.info("summary: %s; exit %d", summary or "nothing selected", code)
     return code
 

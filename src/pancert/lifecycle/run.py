@@ -122,7 +122,10 @@ async def run_lifecycle(
 
         async def one(group: list[Pair]) -> list[PairOutcome]:
             async with limit:
-                return await _run_firewall(group, journal, settings)
+                outcomes = await _run_firewall(group, journal, settings)
+            if settings.on_firewall_done is not None:
+                settings.on_firewall_done(group[0].firewall.name)
+            return outcomes
 
         for outcomes in await asyncio.gather(*(one(g) for g in pairs.values())):
             report.outcomes.extend(outcomes)
