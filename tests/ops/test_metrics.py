@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from pancert.ops.metrics import write_textfile
 from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.world import DEMO_PROFILES, SandboxWorld
 from tests.e2e.conftest import configure
-from tests.e2e.conftest import world as world
 
 
 def samples(text: str) -> dict[str, list[Sample]]:
@@ -117,6 +118,7 @@ while True:
 
 def test_a_writer_killed_at_any_moment_never_leaves_a_torn_file(tmp_path: Path) -> None:
     target = tmp_path / "pancert.prom"
+    write_textfile(target, CollectorRegistry())  # an older, complete file to replace
     complete = None
     killed_mid_write = 0
     for round_ in range(8):
@@ -126,14 +128,17 @@ def test_a_writer_killed_at_any_moment_never_leaves_a_torn_file(tmp_path: Path) 
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
         time.sleep(0.05 + 0.037 * round_)  # lands at different points of write and rename
+        while round_ == 7 and "ready_status" not in target.read_text():
+            time.sleep(0.05)  # the last round kills only after one write completed
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         killed_mid_write += any(
             p.name.startswith(f"pancert.prom.{child.pid}.") for p in tmp_path.iterdir()
         )
-        if not target.exists():
-            continue
         text = target.read_text()
+        if "pancert_certificate_ready_status" not in text:
+            assert text == ""  # still the older file, untouched
+            continue
         found = samples(text)  # parses: no half line, no half family
         assert len(found["pancert_certificate_ready_status"]) == 3 * 4000
         assert text.endswith('pancert_run_errors_total{step="order"} 0.0\n')
@@ -144,9 +149,5 @@ def test_a_writer_killed_at_any_moment_never_leaves_a_torn_file(tmp_path: Path) 
     # removed by the next write
     leftovers = [p for p in tmp_path.iterdir() if p != target]
     assert all(not p.name.endswith(".prom") for p in leftovers)
-    from prometheus_client import CollectorRegistry
-
-    from pancert.ops.metrics import write_textfile
-
     write_textfile(target, CollectorRegistry())
     assert [p.name for p in tmp_path.iterdir()] == ["pancert.prom"]
