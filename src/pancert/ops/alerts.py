@@ -128,10 +128,12 @@ def alerts_for(loaded: LoadedConfig, runlog: RunLog, now: dt.datetime) -> list[A
         )
     if loaded.app.alert_on_success and runlog.exit_code == 0:
         done = [f"{p.profile} on {p.firewall}: {p.status}: {p.message}" for p in runlog.pairs]
+        # a run that changed nothing says so once a day; each new rotation says so again
+        rotated = [f"{p.profile}@{p.firewall}" for p in runlog.pairs if p.status == "converged"]
         found.append(
             Alert(
                 kind="success",
-                key=f"success:{_digest(done)}",
+                key=f"success:{_digest(rotated)}",
                 subject=f"pancert on {host}: {runlog.mode} succeeded",
                 lines=tuple(done or ["nothing selected"]),
                 host=host,
