@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,7 +196,13 @@ def write_metrics(loaded: LoadedConfig, now: dt.datetime) -> Path | None:
 
 def write_textfile(target: Path, registry: CollectorRegistry) -> None:
     _remove_leftovers(target)
-    write_to_textfile(str(target), registry)
+    # node_exporter runs as another account: the file must be world-readable even when the
+    # service's UMask is 0077 (it holds no secret)
+    previous = os.umask(0o022)
+    try:
+        write_to_textfile(str(target), registry)
+    finally:
+        os.umask(previous)
 
 
 def _remove_leftovers(target: Path) -> None:
