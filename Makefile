@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup test lint demo bench reliability clean
+.PHONY: setup test lint demo bench reliability clean tools
 
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -16,7 +16,18 @@ lint: setup
 	$(RUN) ruff format --check src tests bench
 	$(RUN) mypy
 
-test: lint
+# The operations tests render the HTML report in headless Chromium and check systemd units
+# with systemd-analyze: install both when missing (Debian/Ubuntu package names).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: lint tools
 	$(RUN) pytest -n 2 -q -m "not slow"
 
 demo: setup
