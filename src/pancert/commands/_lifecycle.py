@@ -51,6 +51,7 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
     from pancert.logs import get_logger, setup_logging
     from pancert.ops.hooks import observe_run
     from pancert.state import StateFolder, ensure_eula
+    from pancert.wiring import Connections
 
     debug = bool(getattr(args, "debug", False))
     setup_logging(None, debug=debug)
@@ -83,13 +84,21 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
         commit_timeout=loaded.app.commit_timeout,
         anchors=trust_anchors(loaded.app.scm_ca_bundle),
     )
+
+    async def run(chosen: RunSettings) -> RunReport:
+        connections = Connections(loaded)
+        try:
+            return await run_lifecycle(loaded, names, chosen, connections)
+        finally:
+            await connections.aclose()
+
     if args.dry_run:
-        report = asyncio.run(run_lifecycle(loaded, names, settings))
+        report = asyncio.run(run(settings))
         code = report.exit_code(settings.clock())
     else:
         # operations (progress, run record, metrics, alerts) hook in here and nowhere else
         with state.lock(), observe_run(loaded, names, settings) as observed:
-            report = asyncio.run(run_lifecycle(loaded, names, observed.settings))
+            report = asyncio.run(run(observed.settings))
             code = report.exit_code(settings.clock())
             observed.finish(report, code)
     print_report(report)
