@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
+from ruamel.yaml import YAML
 
-from pancert.ops.metrics import write_textfile
+from pancert.ops.metrics import CertificateSeries, PancertCollector, write_textfile
+from pancert.ops.runlog import RunLog
 from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.world import DEMO_PROFILES, SandboxWorld
 from tests.e2e.conftest import configure
@@ -151,3 +154,23 @@ def test_a_writer_killed_at_any_moment_never_leaves_a_torn_file(tmp_path: Path) 
     assert all(not p.name.endswith(".prom") for p in leftovers)
     write_textfile(target, CollectorRegistry())
     assert [p.name for p in tmp_path.iterdir()] == ["pancert.prom"]
+
+
+def test_every_metric_the_example_alert_rules_use_is_exported() -> None:
+    rules = YAML(typ="safe").load(
+        (Path(__file__).parents[2] / "docs" / "alert-rules.yml").read_text()
+    )
+    exprs = [str(r["expr"]) for g in rules["groups"] for r in g["rules"]]
+    used = {m for e in exprs for m in re.findall(r"\b(pancert_[a-z_]+)", e)}
+    now = dt.datetime.now(dt.UTC)
+    runlog = RunLog(started_at=now, finished_at=now, exit_code=0, last_success_at=now)
+    series = [CertificateSeries("web", "fw1", "vsys1", "SCM", now, now, "True")]
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PancertCollector(series, runlog))
+    exported = {
+        s.name
+        for f in text_string_to_metric_families(generate_latest(registry).decode())
+        for s in f.samples
+    }
+    assert len(used) >= 6
+    assert used <= exported, used - exported
