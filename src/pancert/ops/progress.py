@@ -110,5 +110,6 @@ class Progress:
         if self._thread is not None:
             self._thread.join()
         if self.stream is not None and self._shown:
-            self.stream.write("\r\x1b[K")  # the per-pair lines that follow say the rest
+            self.poll()  # the last word: what this run rotated and what still waits
+            self.stream.write(f"\r\x1b[K{self.line()}\n")
             self.stream.flush()
