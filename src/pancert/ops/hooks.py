@@ -54,6 +54,7 @@ def observe_run(
     observer = RunObserver(dataclasses.replace(settings, on_firewall_done=progress.firewall_done))
     error: str | None = None
     code: int | None = None
+    alert = True
     try:
         with progress:
             yield observer
@@ -61,6 +62,9 @@ def observe_run(
         raise  # not a run: another one is in progress and records itself
     except PancertError as exc:
         error, code = _describe(exc), exc.exit_code
+        raise
+    except KeyboardInterrupt:
+        error, code, alert = "interrupted", 130, False  # the person who pressed ^C knows
         raise
     except BaseException as exc:
         error, code = f"internal error: {type(exc).__name__}", 1
@@ -75,7 +79,7 @@ def observe_run(
                 error=error,
                 code=code,
             )
-            _after_run(loaded, finished)
+            _after_run(loaded, finished, alert=alert)
 
 
 def _describe(exc: PancertError) -> str:
@@ -118,7 +122,7 @@ def _finished(
     )
 
 
-def _after_run(loaded: LoadedConfig, finished: Finished) -> None:
+def _after_run(loaded: LoadedConfig, finished: Finished, *, alert: bool) -> None:
     try:
         runlog = record_run(loaded.state_path, finished)
     except OSError as exc:
@@ -134,6 +138,8 @@ def _after_run(loaded: LoadedConfig, finished: Finished) -> None:
             "this account may write there)",
             exc,
         )
+    if not alert:
+        return
     try:
         send_alerts(loaded, runlog, finished.finished_at)
     except PancertError as exc:

@@ -132,4 +132,4 @@ def _error_steps(finished: Finished) -> Iterable[str]:
         elif pair.status == "bad-input":
             yield "config"
     if finished.error is not None and not finished.pairs:
-        yield "internal" if finished.exit_code == 1 else "config"
+        yield "config" if finished.exit_code == 2 else "internal"
