@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING
 from pancert.errors import LockHeldError, PancertError
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.pair import RunSettings, utcnow
-from pancert.ops.alerts import send_alerts
-from pancert.ops.metrics import write_metrics
 from pancert.ops.progress import Progress
 from pancert.ops.runlog import Finished, PairResult, failed_step, record_run
 from pancert.redaction import redact
@@ -123,6 +121,11 @@ def _finished(
 
 
 def _after_run(loaded: LoadedConfig, finished: Finished, *, alert: bool) -> None:
+    # imported once the run is over: prometheus_client and smtplib stay off the path to
+    # the lock, where a slow start lets a concurrent run win it
+    from pancert.ops.alerts import send_alerts  # noqa: PLC0415
+    from pancert.ops.metrics import write_metrics  # noqa: PLC0415
+
     try:
         runlog = record_run(loaded.state_path, finished)
     except OSError as exc:
