@@ -47,6 +47,10 @@ td{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;font-size:.85rem}
 .err{color:#b71c1c}
 .hint{color:#333;font-style:italic}
 .lastrun{background:#fff;border:1px solid #ddd;padding:8px;margin-bottom:12px}
+h2{font-size:1.1rem;margin:16px 0 6px}
+.firewalls{list-style:none;padding:0;margin:0}
+.firewalls li{background:#fff;border:1px solid #ddd;padding:6px;margin-bottom:4px;
+overflow-wrap:anywhere}
 @media (max-width:700px){
  thead{display:none}
  table,tbody,tr,td{display:block;width:auto}
@@ -167,6 +171,22 @@ def _last_run(runlog: RunLog) -> str:
     return f'<div class="lastrun">{_e(" · ".join(parts))}{extra}</div>'
 
 
+def _firewalls(loaded: LoadedConfig, found: list[Entry]) -> str:
+    """One line per firewall profile, used or not: how many certificates, how many in trouble."""
+    items = []
+    for name, firewall in sorted(loaded.firewalls.items()):
+        mine = [e for e in found if e.row.firewall == name]
+        trouble = sum(e.health in ("failed", "expired") for e in mine)
+        colour, label = HEALTH["failed" if trouble else ("ok" if mine else "new")]
+        text = f"{len(mine)} certificates" + (f", {trouble} failed or expired" if trouble else "")
+        items.append(
+            f'<li data-firewall="{_e(name)}"><span class="badge" style="background:{colour}">'
+            f"{_e(label if mine else 'no certificate')}</span> <b>{_e(name)}</b> "
+            f"{_e(firewall.url)} · {_e(text)}</li>"
+        )
+    return f'<h2>Firewalls</h2><ul class="firewalls">{"".join(items)}</ul>' if items else ""
+
+
 def render(loaded: LoadedConfig, now: dt.datetime) -> str:
     runlog = load_runlog(loaded.state_path)
     found = entries(loaded, runlog, now)
@@ -196,5 +216,6 @@ def render(loaded: LoadedConfig, now: dt.datetime) -> str:
         f'<div class="summary">{pills}</div>'
         f"{_last_run(runlog)}"
         f'<table id="certificates"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>'
+        f"{_firewalls(loaded, found)}"
         "</body></html>\n"
     )
