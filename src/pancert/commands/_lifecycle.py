@@ -43,6 +43,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, profile_required: bool) 
 
 
 def run_action(args: argparse.Namespace, mode: Mode) -> int:
+    from pancert.commands._exits import for_run
     from pancert.config import load_config
     from pancert.lifecycle.outcome import Status
     from pancert.lifecycle.pair import RunSettings
@@ -94,12 +95,12 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
 
     if args.dry_run:
         report = asyncio.run(run(settings))
-        code = report.exit_code(settings.clock())
+        code = for_run(report, settings.clock())
     else:
         # operations (progress, run record, metrics, alerts) hook in here and nowhere else
         with state.lock(), observe_run(loaded, names, settings) as observed:
             report = asyncio.run(run(observed.settings))
-            code = report.exit_code(settings.clock())
+            code = for_run(report, settings.clock())
             observed.finish(report, code)
     print_report(report)
     summary = ", ".join(
@@ -122,6 +123,8 @@ def print_report(report: RunReport) -> None:
             f"{outcome.status}: {outcome.message}"
         )
         print(redact(line))
+        if outcome.hint:
+            print(redact(f"    hint: {outcome.hint}"))
         for change in outcome.plan:
             print(redact(f"    {change}"))
         for name, paths in outcome.kept.items():

@@ -1,5 +1,5 @@
 """``pancert sandbox --dir DIR [--firewalls N]``: the emulated SCM and firewalls, until
-interrupted, with a ready-to-use configuration in DIR (issue 3 and 4)."""
+interrupted, with a ready-to-use configuration in DIR (docs/sandbox-fidelity.md)."""
 
 from __future__ import annotations
 

@@ -23,16 +23,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pancert.errors import PancertError
 from pancert.fileio import atomic_write
+from pancert.panos.models import CertificateEntry, KeyAlgorithm, Location
 
 
 class JournalError(PancertError):
     """The journal cannot be read: named file, never silently reset."""
-
-    exit_code = 1
 
 
 class Step(StrEnum):
@@ -83,12 +82,60 @@ class AbandonedOrder(BaseModel):
     why: str
 
 
+class SeenCertificate(BaseModel):
+    """The facts the planner compares, of the object that served the profile when a run
+    last looked: ``status`` asks the planner with these, so it agrees with ``renew``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    signed: bool = True
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    common_name: str | None = None
+    dns_names: tuple[str, ...] = ()
+    algorithm: KeyAlgorithm | None = None
+    key_size: int | None = None
+    revoked: bool = False
+
+    @classmethod
+    def of(cls, entry: CertificateEntry) -> SeenCertificate:
+        return cls(
+            name=entry.name,
+            signed=entry.certificate_pem is not None,
+            not_before=entry.not_before,
+            not_after=entry.not_after,
+            common_name=entry.common_name,
+            dns_names=entry.dns_names,
+            algorithm=entry.algorithm,
+            key_size=entry.key_size,
+            revoked=entry.revoked,
+        )
+
+    def entry(self, location: Location) -> CertificateEntry:
+        """The same facts as the planner reads them from a firewall."""
+        return CertificateEntry(
+            name=self.name,
+            location=location,
+            has_private_key=True,
+            certificate_pem="(seen)" if self.signed else None,
+            csr_pem=None if self.signed else "(seen)",
+            common_name=self.common_name,
+            not_before=self.not_before,
+            not_after=self.not_after,
+            algorithm=self.algorithm,
+            key_size=self.key_size,
+            dns_names=self.dns_names,
+            revoked=self.revoked,
+        )
+
+
 class PairRecord(BaseModel):
     """Everything pancert remembers about one certificate profile on one firewall."""
 
     model_config = ConfigDict(extra="ignore")
 
-    version: int = 1
+    version: int = 2
     profile: str
     firewall: str
     current_object: str | None = None
@@ -98,16 +145,52 @@ class PairRecord(BaseModel):
     current_not_after: dt.datetime | None = None
     current_common_name: str | None = None
     owned_objects: list[str] = Field(default_factory=list)
-    """Every object pancert created for this pair: the only ones it may delete (besides the
-    profile-named object of the Sectigo agent)."""
+    """Every object pancert created for this pair, and the Sectigo agent's object once
+    adopted with proof: with ``current_object`` and ``kept_superseded`` the only objects it
+    may rebind away from or delete (:func:`pancert.lifecycle.naming.owned`)."""
     kept_superseded: dict[str, list[str]] = Field(default_factory=dict)
     """Superseded objects still referenced where pancert does not manage: name → paths."""
     forced_hash: str | None = None
     """Profile content hash of the last rotation forced by ``sectigo_force_renewal``."""
     rotation: Rotation | None = None
     abandoned: list[AbandonedOrder] = Field(default_factory=list)
+    seen: SeenCertificate | None = None
+    """What served the profile when a run last looked (None: nothing did)."""
+    seen_at: dt.datetime | None = None
+    """When ``seen`` was taken; None in records written before pancert kept it."""
     last_error: str | None = None
+    last_error_hint: str | None = None
+    """What to do about ``last_error`` (the failing client's hint)."""
+    last_error_kind: str | None = None
+    """The class of the error, e.g. ``ScmAuthError``."""
     updated_at: dt.datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        """Version 1 adopted every object whose name had the rotation shape, so its records
+        may name objects pancert never created. Keep only names with evidence: objects a
+        rotation created (its own, an abandoned one's), a current object that carries an
+        order id (deployed by pancert, or the Sectigo agent's with its .ids file), and
+        superseded objects kept earlier. A record left with nothing is adopted afresh."""
+        if not isinstance(data, dict) or data.get("version") != 1:
+            return data  # every version-1 file says so: the field was always written
+        data = dict(data)
+        rotation = data.get("rotation") or {}
+        trusted = {rotation.get("object_name"), *(data.get("kept_superseded") or {})}
+        trusted |= {a.get("object_name") for a in data.get("abandoned") or []}
+        if data.get("current_order_id") is not None:
+            trusted.add(data.get("current_object"))
+        if data.get("current_object") not in trusted:
+            for key in ("current_object", "current_not_after", "current_common_name"):
+                data[key] = None
+        if rotation and rotation.get("replaces") not in trusted:
+            data["rotation"] = {**rotation, "replaces": None}
+        owned = [n for n in data.get("owned_objects") or [] if n in trusted]
+        current = data.get("current_object")
+        data["owned_objects"] = owned + ([current] if current and current not in owned else [])
+        data["version"] = 2
+        return data
 
     @property
     def in_flight(self) -> bool:

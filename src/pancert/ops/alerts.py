@@ -80,6 +80,7 @@ def alerts_for(loaded: LoadedConfig, runlog: RunLog, now: dt.datetime) -> list[A
             f"{p.profile} on {p.firewall}: {p.status}"
             + (f" at {p.step}" if p.step else "")
             + f": {p.message}"
+            + (f" (hint: {p.hint})" if p.hint else "")
             for p in runlog.pairs
             if p.status in _PROBLEMS
         ]
@@ -115,8 +116,9 @@ def alerts_for(loaded: LoadedConfig, runlog: RunLog, now: dt.datetime) -> list[A
             f"on {row.not_after:%Y-%m-%d %H:%M} UTC, and no renewal has succeeded",
             f"state {row.state}; next: {row.next_action}",
         ]
-        if row.last_error:
-            lines.append(f"last error: {row.last_error}")
+        if row.last_error is not None:
+            hint = f" (hint: {row.last_error.hint})" if row.last_error.hint else ""
+            lines.append(f"last error: {row.last_error.message}{hint}")
         found.append(
             Alert(
                 kind="expiring",

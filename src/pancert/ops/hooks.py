@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from pancert.commands._exits import for_error
 from pancert.errors import LockHeldError, PancertError
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.pair import RunSettings, utcnow
@@ -59,7 +60,7 @@ def observe_run(
     except LockHeldError:
         raise  # not a run: another one is in progress and records itself
     except PancertError as exc:
-        error, code = _describe(exc), exc.exit_code
+        error, code = _describe(exc), for_error(exc)
         raise
     except KeyboardInterrupt:
         error, code, alert = "interrupted", 130, False  # the person who pressed ^C knows
@@ -106,6 +107,7 @@ def _finished(
                 firewall=outcome.firewall,
                 status=status,
                 message=redact(outcome.message),
+                hint=redact(outcome.hint) if outcome.hint else None,
                 step=failed_step(journal, outcome.profile, outcome.firewall) if failed else None,
             )
         )

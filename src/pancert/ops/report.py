@@ -87,8 +87,13 @@ def entries(loaded: LoadedConfig, runlog: RunLog, now: dt.datetime) -> list[Entr
         window = profile.expiry_window_days if profile is not None else None
         last = runlog.result_for(row.profile, row.firewall)
         failed = last is not None and last.status in ("failed", "bad-input")
-        error_text = last.message if failed and last is not None else row.last_error
-        message, hint = _split_hint(error_text)
+        if failed and last is not None:
+            message, hint = _split_hint(last.message)
+            hint = last.hint or hint
+        elif row.last_error is not None:
+            message, hint = row.last_error.message, row.last_error.hint
+        else:
+            message = hint = None
         if row.not_after is not None and row.not_after <= now:
             health = "expired"
         elif failed:

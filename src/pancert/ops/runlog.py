@@ -42,6 +42,7 @@ class PairResult(BaseModel):
     firewall: str
     status: str
     message: str = ""
+    hint: str | None = None
     step: str | None = None
 
 
