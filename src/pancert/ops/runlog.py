@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pancert.errors import PancertError
 from pancert.fileio import atomic_write
 from pancert.lifecycle.journal import Journal, Step
 
@@ -83,10 +84,13 @@ def load_runlog(state_path: Path) -> RunLog:
 
 
 def failed_step(journal: Journal, profile: str, firewall: str) -> str:
-    record = journal.load(profile, firewall)
+    try:
+        record = journal.load(profile, firewall)
+    except PancertError:
+        return "internal"  # an unreadable record: the run's own error says which
     if record is None or record.rotation is None or not record.in_flight:
         return "firewall"
-    return _FAILED_STEP[record.rotation.step]
+    return _FAILED_STEP.get(record.rotation.step, "firewall")
 
 
 @dataclass(frozen=True)
