@@ -9,12 +9,14 @@ the concrete clients satisfy those Protocols.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.panos.client import PanosClient, open_client
+from pancert.panos.identity import PinStore
 from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority as ScmClient
 
@@ -28,7 +30,9 @@ log = logging.getLogger("pancert.lifecycle")
 PANOS_TIMEOUT_S = 60.0
 
 
-def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
+def open_firewall(
+    firewall: FirewallProfile, learned_pins: Sequence[str] = ()
+) -> AbstractAsyncContextManager[PanosClient]:
     if firewall.tls_insecure:
         log.warning(
             "%s: paloalto_tls_insecure is true: the firewall's identity is NOT verified",
@@ -42,6 +46,7 @@ def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[Pano
         fingerprint=firewall.tls_fingerprint,
         insecure=firewall.tls_insecure,
         timeout=PANOS_TIMEOUT_S,
+        learned_pins=learned_pins,
     )
 
 
@@ -54,12 +59,15 @@ class Connections:
         self._clients: dict[str, ScmClient] = {}
 
     def firewall(self, profile: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
-        return open_firewall(profile)
+        """Trusting, besides the configured identity, the management certificates earlier
+        runs installed (see :mod:`pancert.panos.identity`)."""
+        pins = PinStore(self._loaded.state_path).learned(profile.name)
+        return open_firewall(profile, pins)
 
     def firewall_diagnostics(
         self, profile: FirewallProfile
     ) -> AbstractAsyncContextManager[PanosClient]:
-        return open_firewall(profile)
+        return self.firewall(profile)
 
     def authority(self, label: str) -> ScmClient:
         if label not in self._clients:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -120,3 +122,67 @@ def test_a_new_binding_only_gains_the_certificate(
         assert [r.kind for r in found] == [kind]
 
     sandbox.run(scenario)
+
+
+def test_certificate_profile_rebind_is_committed_by_an_admin_partial_commit(
+    sandbox: Sandbox,
+) -> None:
+    """Since PAN-OS 11.0.3-h3 a ``set`` on a partial XPath (the CA list plus a wrapping
+    ``<entry>``) belongs to the container: another admin's such change is left out of an
+    admin's partial commit until that admin also writes the container that way, and then
+    both travel together. pancert's full-XPath edit is attributed to pancert's admin."""
+    firewall = sandbox.firewall
+    firewall.seed_certificate("old")
+    firewall.seed_certificate("new")
+    firewall.set_reference("certificate_profile", "old", location="shared")
+    ca_list = "/config/shared/certificate-profile/entry[@name='client-ca']/CA"
+
+    async def scenario(client: PanosClient) -> None:
+        found = await client.references_to("old", SHARED)
+        reference = next(r for r in found if r.kind is ReferenceKind.CERTIFICATE_PROFILE)
+        await client.rebind(reference, "new")
+        result = await client.commit("admin", "rebind")
+        assert result.job_id is not None
+        await client.wait_for_job(result.job_id, 30, first_delay_s=0, sleep=_quick)
+        running = await client.references_to("new", SHARED, running=True)
+        assert [r.kind for r in running] == [ReferenceKind.CERTIFICATE_PROFILE]
+        assert not await client.pending_changes()
+
+    sandbox.run(scenario)
+    admin2 = firewall.add_admin("admin2", "password-2")
+
+    def partial_set(key: str, name: str) -> None:
+        reply = httpx.post(
+            sandbox.url() + "/api/",
+            data={
+                "type": "config",
+                "action": "set",
+                "xpath": ca_list,
+                "element": f"<entry name='{name}'/>",
+                "key": key,
+            },
+            verify=sandbox.verify,
+        )
+        assert 'code="20"' in reply.text
+
+    partial_set(admin2, "old")
+
+    async def nothing_of_admin2s(client: PanosClient) -> None:
+        assert (await client.commit("admin")).job_id is None
+        assert await client.pending_changes()
+
+    sandbox.run(nothing_of_admin2s)
+    partial_set(firewall.api_key, "extra")
+
+    async def both_combined(client: PanosClient) -> None:
+        result = await client.commit("admin")
+        assert result.job_id is not None
+        await client.wait_for_job(result.job_id, 30, first_delay_s=0, sleep=_quick)
+        assert not await client.pending_changes()
+
+    sandbox.run(both_combined)
+    assert firewall.running.xpath(ca_list + "/entry/@name") == ["new", "old", "extra"]
+
+
+async def _quick(_: float) -> None:
+    await asyncio.sleep(0.05)

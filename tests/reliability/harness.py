@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pancert.lifecycle.journal import Journal, JournalError
+from pancert.errors import PancertError
+from pancert.lifecycle.journal import Journal
 from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import Firewall, FirewallSettings
 from pancert.sandbox.scm import ScmSandboxSettings
@@ -94,8 +95,8 @@ class Case:
         journal = Journal(self.state)
         try:
             records = journal.records()
-        except JournalError:
-            return  # the invariants report an unreadable journal
+        except PancertError:
+            return  # the invariants report an unreadable (or refused) journal
         for r in records:
             self.seen_orders.update(i for i in (r.current_order_id,) if i is not None)
             if r.rotation is not None and r.rotation.order_id is not None:

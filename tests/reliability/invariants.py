@@ -11,7 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pancert.lifecycle.journal import Journal, JournalError, PairRecord, Step, parse_ids
+from pancert.errors import PancertError
+from pancert.lifecycle.journal import Journal, PairRecord, Step, parse_ids
 from pancert.lifecycle.naming import is_rotation_of
 from pancert.sandbox.firewall import tree
 from pancert.scm.common import request_id_in
@@ -30,7 +31,7 @@ def journal_records(state: Path) -> tuple[list[PairRecord], list[str]]:
         profile, _, firewall = path.stem.partition("@")
         try:
             record = journal.load(profile, firewall)
-        except JournalError as exc:
+        except PancertError as exc:  # JournalError, or a refused symbolic link
             problems.append(f"journal corrupt: {exc}")
             continue
         if record is not None:

@@ -61,6 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
+    existing = Path(args.dir) / "config.yaml"
+    if existing.exists() or existing.is_symlink():
+        # it may be a real configuration: the sandbox's would replace its URLs and keys
+        error = UsageError(f"{existing} exists; the sandbox does not overwrite a configuration")
+        error.hint = "give --dir an empty (or new) folder, or move that config.yaml away first"
+        raise error
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

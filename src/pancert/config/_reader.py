@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography import x509
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from pancert.config.fields import prepare, problems_from, profile_name
@@ -25,6 +26,8 @@ from pancert.redaction import register_secret
 CREDENTIALS_FILE = "sectigo_credentials.yaml"
 PLAINTEXT = "secret stored in plaintext while sectigo_encrypt_credentials is true"
 _M = TypeVar("_M", bound=BaseModel)
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024
+"""The Mozilla bundle is ~220 KB; a file this large is not a CA bundle."""
 
 
 class Reader:
@@ -117,12 +120,13 @@ class Reader:
                 problems.append(
                     Problem(str(path), "paloalto_api_key", PLAINTEXT, "run `pancert encrypt`")
                 )
-            if fw.ca_bundle is not None and not fw.ca_bundle.is_file():
+            why = ca_bundle_problem(fw.ca_bundle)
+            if why:
                 problems.append(
                     Problem(
                         str(path),
                         "paloalto_ca_bundle",
-                        f"{fw.ca_bundle} is not a file",
+                        why,
                         "a PEM file with the CA of the firewall's management certificate",
                     )
                 )
@@ -252,6 +256,31 @@ class Reader:
         for group in (*self.cred_problems.values(), *self.fw_problems.values(), *broken.values()):
             ordered.extend(group)
         return list(dict.fromkeys(ordered))
+
+
+def ca_bundle_problem(path: Path | None) -> str | None:
+    """Why ``path`` cannot serve as a CA bundle, or None. Checked here, offline, because the
+    TLS library's own failure at connect time names neither the file nor the field."""
+    if path is None:
+        return None
+    try:
+        if not path.is_file():
+            return f"{path} is not a file"
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BUNDLE_BYTES + 1)
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror or exc}"
+    if len(raw) > MAX_BUNDLE_BYTES:
+        return f"{path} is larger than {MAX_BUNDLE_BYTES // 1024 // 1024} MiB"
+    if b"PRIVATE KEY-----" in raw:
+        return f"{path} holds a private key; a CA bundle holds certificates only (remove the key)"
+    try:
+        found = x509.load_pem_x509_certificates(raw)
+    except ValueError:
+        found = []
+    if not found:
+        return f"{path} holds no PEM certificate" + (" (it is empty)" if not raw.strip() else "")
+    return None
 
 
 def _raw_references(data: Mapping[Any, Any]) -> tuple[tuple[str, ...], str | None]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pancert.config._reader import CREDENTIALS_FILE, Reader
+from pancert.config._reader import CREDENTIALS_FILE, Reader, ca_bundle_problem
 from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile
@@ -211,14 +211,10 @@ def _load_app(path: Path, warnings: list[str]) -> AppConfig:
         app = AppConfig.model_validate(data, context={"base": path.parent})
     except ValidationError as exc:
         raise ConfigError(problems + problems_from(exc, str(path))) from None
-    if app.scm_ca_bundle is not None and not app.scm_ca_bundle.is_file():
+    why = ca_bundle_problem(app.scm_ca_bundle)
+    if why:
         problems.append(
-            Problem(
-                str(path),
-                "sectigo_ca_bundle",
-                f"{app.scm_ca_bundle} is not a file",
-                "a PEM file with the CA of SCM's TLS certificate",
-            )
+            Problem(str(path), "sectigo_ca_bundle", why, "a PEM file with the CA of SCM's TLS")
         )
     problems += [Problem(str(path), *found) for found in app.ops_problems()]
     if problems:

@@ -151,6 +151,18 @@ class AppConfig(OpsSettings):
         value = _secret_text(value)
         return resolve_path(value, info) if isinstance(value, str | Path) else value
 
+    @field_validator("log_file")
+    @classmethod
+    def _log_file(cls, value: str) -> str:
+        """A file name inside ``sectigo_log_path``: a path could escape the log folder."""
+        name = value.strip()
+        if "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
+            raise invalid(
+                f"{value!r} is a path, not a file name",
+                "a file name such as pancert.log; the folder is sectigo_log_path",
+            )
+        return name
+
     @field_validator("gnu_keys")
     @classmethod
     def _fingerprints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -199,8 +211,10 @@ class FirewallProfile(BaseModel):
     @classmethod
     def _url(cls, value: Any) -> Any:
         """The guide allows "the FQDN or IP address"; pancert talks only HTTPS to it."""
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str):
             return value
+        if not value.strip():
+            raise invalid("is empty", "https://HOST[:PORT], the firewall's management address")
         parts = urlsplit(check_https_url(value, bare_host_ok=True))
         if parts.path not in ("", "/", "/api", "/api/"):
             raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")

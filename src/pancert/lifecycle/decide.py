@@ -68,10 +68,8 @@ def adopt(
             record.current_order_id, record.current_renew_id = ids
     notes = []
     for other in (n for n in look_alikes(list(entries), name) if n not in owned(record)):
-        why = "named like the profile but its CN or SANs differ" if other == name else ""
-        notes.append(
-            f"{other} is not pancert's ({why or 'no journal of pancert names it'}); left alone"
-        )
+        why = "its CN or SANs are not the profile's" if other == name else "not journalled"
+        notes.append(f"{other} is not pancert's ({why}); left alone")
     return record, tuple(notes)
 
 

@@ -93,6 +93,12 @@ class Firewall(Protocol):
 
     async def job(self, job_id: int) -> JobResult: ...
 
+    def expect_management_certificate(self, chain_pem: Sequence[str]) -> str:
+        """The next commit binds ``chain_pem`` to the management interface, so the API's
+        TLS identity changes with it: accept that leaf. Returns its SHA-256 fingerprint
+        (remembered for later runs)."""
+        ...
+
     async def wait_for_job(self, job_id: int, timeout_s: float, *, sleep: Sleep) -> JobResult:
         """Raises :class:`pancert.panos.errors.CommitFailedError` or ``JobTimeoutError``."""
         ...

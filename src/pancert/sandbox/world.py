@@ -112,13 +112,14 @@ class SandboxWorld:
         self.scm = ScmSandbox(self.ca, settings=scm_settings)
         self.fleet = FirewallFleet(self.ca, firewalls, settings=firewall_settings)
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
-        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls)
+        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls, tls_per_port=True)
         self.fleet.bind(self.fw_server.ports)
 
     def start(self) -> SandboxWorld:
         self.scm_server.start()
         try:
             self.fw_server.start()
+            self.fleet.attach_tls(self.fw_server.tls_contexts)
         except BaseException:
             self.scm_server.stop()
             raise
