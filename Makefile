@@ -6,7 +6,7 @@ UV_VENV := $(HOME)/.cache/pancert/uv-venv
 UV := $(shell command -v uv 2>/dev/null || echo "$(UV_VENV)/bin/uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup pebble test lint demo bench reliability clean
+.PHONY: setup pebble test lint demo bench reliability clean tools
 
 $(UV):
 	@python3 -c "import venv, ensurepip" 2>/dev/null || { \
@@ -32,7 +32,17 @@ lint: setup
 	$(RUN) ruff format --check src tests bench
 	$(RUN) mypy
 
-test: lint
+# The operations tests render the HTML report in headless Chromium and check systemd units
+# with systemd-analyze: install both when missing (Debian/Ubuntu package names).
+tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: lint tools
 	$(RUN) pytest -n 2 -q -m "not slow"
 
 demo: setup

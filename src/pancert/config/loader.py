@@ -23,6 +23,7 @@ from pancert.config.profile import CertificateProfile
 from pancert.config.resolved import ResolvedProfile, resolve
 from pancert.config.yamlio import read_document
 from pancert.errors import ConfigError, Problem, UsageError
+from pancert.redaction import register_secret
 
 __all__ = ["CONFIG_ENV", "CREDENTIALS_FILE", "LoadedConfig", "discover_config", "load_config"]
 
@@ -206,7 +207,8 @@ def load_config(
 
 
 def _load_app(path: Path, warnings: list[str]) -> AppConfig:
-    raw = read_document(path).data
+    doc = read_document(path)
+    raw = doc.data
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
@@ -222,8 +224,17 @@ def _load_app(path: Path, warnings: list[str]) -> AppConfig:
         problems.append(
             Problem(str(path), "sectigo_ca_bundle", why, "a PEM file with the CA of SCM's TLS")
         )
+    problems += [Problem(str(path), *found) for found in app.ops_problems()]
     if problems:
         raise ConfigError(problems)
+    for secret in app.ops_secrets():
+        register_secret(secret.get_secret_value())
+    exposed = os.name == "posix" and path.stat().st_mode & 0o077
+    if app.ops_secrets() and not doc.encrypted and (exposed or app.encrypt_credentials):
+        warnings.append(
+            f"{path}: holds an alert secret in plaintext; `chmod 600` it, or encrypt "
+            "pancert_alert_smtp_password and pancert_alert_webhook_url with sops (README)"
+        )
     if app.encrypt_credentials and not (app.gnu_keys or app.age_recipients):
         warnings.append(
             f"{path}: sectigo_encrypt_credentials: true, but neither sectigo_gnu_key nor "

@@ -37,6 +37,7 @@ from pancert.config.fields import (
     resolve_path,
     split_list,
 )
+from pancert.ops.settings import OpsSettings
 
 __all__ = ["AppConfig", "FirewallProfile", "ScmCredential", "Secret", "check_https_url"]
 
@@ -86,7 +87,7 @@ def _optional_https(value: Any) -> Any:
     return check_https_url(value) if isinstance(value, str) else value
 
 
-class AppConfig(BaseModel):
+class AppConfig(OpsSettings):
     """config.yaml. Defaults are the guide's; ``base`` (the file's folder) is the default for
     the log and profile folders, and the state folder defaults to the profile folder, where the
     Sectigo agent keeps its ``.ids`` files."""

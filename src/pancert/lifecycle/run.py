@@ -68,7 +68,10 @@ async def run_lifecycle(
 
     async def one(group: list[Pair]) -> list[PairOutcome]:
         async with limit:
-            return await _run_firewall(group, journal, settings, connector)
+            outcomes = await _run_firewall(group, journal, settings, connector)
+        if settings.on_firewall_done is not None:
+            settings.on_firewall_done(group[0].firewall.name)
+        return outcomes
 
     groups = await asyncio.gather(*(one(g) for g in pairs.values()))
     return RunReport(
