@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
@@ -95,22 +96,28 @@ def test_key_types_are_generated_for_real(
 
 @pytest.mark.slow
 def test_rsa_4096(sandbox: Sandbox) -> None:
-    async def scenario(client: PanosClient) -> None:
+    async def scenario(client: PanosClient) -> str:
         await client.generate_csr(csr_request(algorithm=KeyAlgorithm.RSA, key_size=4096), SHARED)
+        return await client.export_csr("web-1", SHARED)
 
-    sandbox.run(scenario)
+    key = x509.load_pem_x509_csr(sandbox.run(scenario).encode()).public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    assert key.key_size == 4096
 
 
 def test_ecdsa_521_is_refused_unless_switched_on(make_sandbox: object) -> None:
     refusing = make_sandbox()  # type: ignore[operator]
     allowing = make_sandbox(refuse_ecdsa_521=False)  # type: ignore[operator]
 
-    async def scenario(client: PanosClient) -> None:
+    async def scenario(client: PanosClient) -> str:
         await client.generate_csr(csr_request(algorithm=KeyAlgorithm.EC, key_size=521), SHARED)
+        return await client.export_csr("web-1", SHARED)
 
     with pytest.raises(errors.InvalidCommandError):
         refusing.run(scenario)
-    allowing.run(scenario)
+    key = x509.load_pem_x509_csr(allowing.run(scenario).encode()).public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    assert key.curve.name == "secp521r1"
 
 
 def test_generate_refuses_an_existing_name(sandbox: Sandbox) -> None:

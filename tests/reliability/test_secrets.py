@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -19,14 +20,21 @@ from pancert.sandbox.faults import FaultRule
 from .conftest import Tally
 from .harness import PROFILES, Case, Result
 
-GPG = "/usr/bin/gpg"
+
+def _find_gpg() -> str:
+    """The gpg the sops code would run; a missing one fails the scan (the gpg argument and
+    environment checks must not silently vanish on a machine without GnuPG)."""
+    found = shutil.which("gpg")
+    if found is None:
+        pytest.fail("GnuPG (gpg) is not on PATH: install it (Debian: apt-get install gnupg)")
+    return found
 
 
 def _gpg_key(home: Path) -> str:
     home.mkdir(mode=0o700)
     subprocess.run(
         [
-            GPG,
+            _find_gpg(),
             "--homedir",
             str(home),
             "--batch",
@@ -42,7 +50,7 @@ def _gpg_key(home: Path) -> str:
         capture_output=True,
     )
     listing = subprocess.run(
-        [GPG, "--homedir", str(home), "--with-colons", "--list-secret-keys"],
+        [_find_gpg(), "--homedir", str(home), "--with-colons", "--list-secret-keys"],
         check=True,
         capture_output=True,
         text=True,
@@ -54,9 +62,8 @@ def _shim(folder: Path) -> tuple[Path, Path]:
     """A gpg that records its argument list and environment, then runs the real one."""
     log = folder / "gpg-calls.log"
     shim = folder / "gpg-shim"
-    shim.write_text(
-        f"#!/bin/sh\n{{ echo \"ARGV $*\"; env | sed 's/^/ENV /'; }} >> '{log}'\nexec {GPG} \"$@\"\n"
-    )
+    record = f"{{ echo \"ARGV $*\"; env | sed 's/^/ENV /'; }} >> '{log}'"
+    shim.write_text(f'#!/bin/sh\n{record}\nexec {_find_gpg()} "$@"\n')
     shim.chmod(0o755)
     return shim, log
 
@@ -80,7 +87,6 @@ def _hits(where: str, text: str, secrets: dict[str, str]) -> list[str]:
     return [f"{what} found in {where}" for what, value in secrets.items() if value in text]
 
 
-@pytest.mark.skipif(not Path(GPG).exists(), reason="GnuPG is not installed")
 def test_no_secret_anywhere(tmp_path: Path, tally: Tally) -> None:
     home = tmp_path / "gnupg"
     fingerprint = _gpg_key(home)

@@ -3,7 +3,7 @@ row with random faults on 5 % of calls never order twice and converge once the f
 
 Every soak run prints its seed (``PANCERT_SOAK_SEED`` replays a whole soak;
 ``PANCERT_SOAK_RUNS`` sets the length of the long one: 50 by default, 500 in
-``make reliability``, as issue 8 asks).
+``make reliability``). The seed is fixed unless ``PANCERT_SOAK_SEED`` is set.
 """
 
 from __future__ import annotations
@@ -103,8 +103,14 @@ def _soak(case: Case, tally: Tally, runs: int, seed: int) -> None:
     tally.violations(problems)
 
 
+# A fixed default makes the short soak in ``make test`` the same sample on every run, so a red
+# result is reproducible and a green one means the same thing each time; ``PANCERT_SOAK_SEED``
+# explores other runs (the printed seed replays any of them).
+DEFAULT_SEED = 20261130
+
+
 def _seed() -> int:
-    return int(os.environ.get("PANCERT_SOAK_SEED") or random.randrange(2**32))
+    return int(os.environ.get("PANCERT_SOAK_SEED") or DEFAULT_SEED)
 
 
 def test_soak_short(case: Case, tally: Tally) -> None:
