@@ -109,6 +109,15 @@ RENEW_CASES = [
         "29.0 days left",
         id="in-window",
     ),
+    # The edge itself is inside the window: "renew when 30 days or fewer are left" must act
+    # on a certificate with exactly 30 days left, not a run later.
+    pytest.param(
+        observed(have=entry(days_left=30), want=wanted(window_days=30)),
+        Action.ROTATE,
+        Reason.IN_WINDOW,
+        "30.0 days left",
+        id="exactly-at-window-edge",
+    ),
     pytest.param(
         observed(have=entry(days_left=31)),
         Action.NOTHING,
