@@ -88,6 +88,25 @@ def test_object_names_follow_the_rotation_rule() -> None:
     assert os.sep not in rotated
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "web-2bcdefg",  # one character short of the 8-character suffix
+        "web-2bcdefghi",  # one character long
+        "web-2",
+        "web-3rd",
+        "web-2bcdefgh-old",
+        "web-2BCDEFGH",  # base32 is written in lower case
+        "web-1bcdefgh",  # base32 has no 0, 1, 8 or 9
+        "web-2bcdefg8",
+    ],
+)
+def test_only_an_exact_eight_character_suffix_is_a_rotation_name(name: str) -> None:
+    """A person's ``web-3rd`` or ``web-2bcdefghi`` is not ours: the suffix length is exact."""
+    assert is_rotation_of("web-2bcdefgh", "web")
+    assert not is_rotation_of(name, "web")
+
+
 def test_a_new_name_is_never_one_the_firewall_holds() -> None:
     taken = {"web"} | {object_name("web", new_request_id(), first=False) for _ in range(50)}
     for _ in range(200):
