@@ -18,7 +18,7 @@ from lxml import etree
 
 from pancert.errors import PancertError
 from pancert.lifecycle import ports
-from pancert.panos.errors import BindingTargetError, StillReferencedError
+from pancert.panos.errors import BindingTargetError, ForeignChangesError, StillReferencedError
 from pancert.panos.models import (
     CertificateEntry,
     CommitResult,
@@ -67,6 +67,10 @@ class FakeFirewall:
         self.passive = passive
         self.calls: list[str] = []
         self.failures: dict[str, PancertError] = {}
+        self.change_owner: str | None = None
+        """The admin PAN-OS credits our candidate changes to (None: whoever commits); the
+        ``admin`` attribute the real firewall writes on a changed node."""
+        self.owner_checks: list[tuple[str, str]] = []
         self.presented: list[CertificateEntry] | None = None
         """When set, what :meth:`certificates` answers (entries the planner's table builds)."""
         self._jobs = 0
@@ -167,6 +171,9 @@ class FakeFirewall:
 
     async def check_owner(self, xpath: str, commit_user: str) -> None:
         self._call("check_owner")
+        self.owner_checks.append((xpath, commit_user))
+        if self.change_owner is not None and self.change_owner != commit_user:
+            raise ForeignChangesError(xpath, self.change_owner, commit_user)
 
     async def commit(self, admin: str, description: str | None = None) -> CommitResult:
         self._call("commit")

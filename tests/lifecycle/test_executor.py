@@ -16,7 +16,12 @@ from pancert.lifecycle.journal import Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.outcome import Status
 from pancert.lifecycle.pair import Pair
 from pancert.lifecycle.plan import Mode
-from pancert.panos.errors import AuthenticationError, BindingTargetError, PassiveHaPeerError
+from pancert.panos.errors import (
+    AuthenticationError,
+    BindingTargetError,
+    ForeignChangesError,
+    PassiveHaPeerError,
+)
 from pancert.sandbox.ca import SandboxCA
 from pancert.scm.errors import ScmValidationError
 
@@ -62,6 +67,31 @@ def valid(kit: Kit) -> list[Pair]:
 def passive(kit: Kit) -> list[Pair]:
     kit.fw.passive = True
     return [kit.pair()]
+
+
+def passive_and_due(kit: Kit) -> list[Pair]:
+    """A certificate in its window on the passive peer: the run must stop before ordering."""
+    pairs = due_in_window(kit)
+    kit.fw.passive = True
+    return pairs
+
+
+def foreign_owner(kit: Kit) -> list[Pair]:
+    """PAN-OS credits the rebind to another admin: a partial commit as the commit user would
+    leave it out, so the run stops before committing."""
+    pairs = due_in_window(kit)
+    kit.fw.change_owner = "someone-else"
+    return pairs
+
+
+def _owner_checked_as_commit_user(kit: Kit) -> None:
+    assert kit.fw.owner_checks == [
+        ("/config/shared/ssl-tls-service-profile/entry[@name='web-tls']/certificate", "pancert-api")
+    ]
+
+
+def _nothing_committed(kit: Kit) -> None:
+    assert kit.fw.running.profiles["web-tls"] == "web", "the running config still uses web"
 
 
 def key_refused(kit: Kit) -> list[Pair]:
@@ -154,7 +184,19 @@ CASES = {
         [*ROTATION, "rebind", "delete_certificate", "commit"],
         ["enroll", "collect", "retire_superseded"],
         step=Step.DEPLOYED,
-        checks=[_bound_to_new, _retired(False)],
+        checks=[_bound_to_new, _retired(False), _owner_checked_as_commit_user],
+    ),
+    "in window, change owned by another admin: not committed": Case(
+        foreign_owner,
+        Status.FAILED,
+        [*ROTATION, "rebind"],
+        ["enroll", "collect"],
+        error=ForeignChangesError,
+        step=Step.ISSUED,
+        checks=[_owner_checked_as_commit_user, _nothing_committed],
+    ),
+    "passive HA peer with a certificate due: stops before ordering": Case(
+        passive_and_due, Status.FAILED, [], [], error=PassiveHaPeerError
     ),
     "in window with revoke_superseded: revoked": Case(
         lambda kit: due_in_window(kit, sectigo_revoke_superseded=True),
