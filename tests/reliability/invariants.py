@@ -13,8 +13,7 @@ from pathlib import Path
 
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal, PairRecord, Step, parse_ids
-from pancert.lifecycle.naming import is_rotation_of
-from pancert.sandbox.firewall import tree
+from pancert.sandbox.firewall import Firewall, tree
 from pancert.scm.common import request_id_in
 
 from .harness import Case, Result
@@ -90,14 +89,36 @@ def binding_problems(case: Case) -> list[str]:
     return problems
 
 
+def made_by_pancert(firewall: Firewall) -> set[str]:
+    """The certificate objects on the candidate that an API caller generated or imported,
+    from the sandbox's own record (``Firewall.created_by``), never from pancert's naming. In
+    a reliability case only pancert holds API keys (the firewall's admin, and Panorama's
+    admin when it goes through Panorama); other admins act through the sandbox's side door,
+    which creates no certificate."""
+    return set().union(*(firewall.created_objects(user) for user in firewall.admins))
+
+
 def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[str]:
     """After the final run: every pair DEPLOYED, its current object on the firewall with a key
-    and certificate, and no other pancert object unless it is still referenced (and kept)."""
+    and certificate, no object claimed by two pairs, and no object pancert made left over
+    unless a pair keeps it because something still uses it."""
     records, problems = journal_records(case.state)
     by_pair = {(r.profile, r.firewall): r for r in records}
     fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
     # the same firewalls reached through the sandbox Panorama (device mode)
     fw_by_profile |= {f"fw_managed{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    claims: dict[tuple[int, str], list[str]] = {}
+    for record in records:
+        firewall = fw_by_profile.get(record.firewall)
+        if firewall is None:
+            continue
+        for name in {record.current_object, *record.kept_superseded} - {None}:
+            claims.setdefault((id(firewall), str(name)), []).append(
+                f"{record.profile}@{record.firewall}"
+            )
+    for (_, name), claimants in sorted(claims.items()):
+        if len(set(claimants)) > 1:
+            problems.append(f"{name} is claimed by {len(set(claimants))} pairs: {claimants}")
     for profile, fw_name in pairs:
         record = by_pair.get((profile, fw_name))
         if record is None or record.current_object is None:
@@ -106,16 +127,16 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
         if record.rotation is not None and record.rotation.step is not Step.DEPLOYED:
             problems.append(f"{profile}@{fw_name}: still in flight at {record.rotation.step}")
         firewall = fw_by_profile[fw_name]
-        names = [str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")]
-        ours = {n for n in names if is_rotation_of(n, profile)}
-        allowed = {record.current_object, *record.kept_superseded}
-        if record.current_object not in ours:
+        names = {str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")}
+        if record.current_object not in names:
             problems.append(f"{profile}@{fw_name}: {record.current_object} missing on device")
-        for stray in sorted(ours - allowed):
-            problems.append(f"{profile}@{fw_name}: stray object {stray} left on the firewall")
         for kept in record.kept_superseded:
             if not tree.referrers(firewall.candidate, kept):
                 problems.append(f"{profile}@{fw_name}: kept {kept} though nothing uses it")
+    for firewall in dict.fromkeys(fw_by_profile[f] for _, f in pairs):
+        claimed = {name for (fw_id, name) in claims if fw_id == id(firewall)}
+        for stray in sorted(made_by_pancert(firewall) - claimed):
+            problems.append(f"{firewall.name}: stray object {stray} left on the firewall")
     return problems
 
 

@@ -88,6 +88,7 @@ CI_SUBSET = {
     "fw1-import-error-before",
     "fw1-commit-reset-after",
     "fw1-config_delete-malformed-before",
+    "scm-token-late-reset-before",
 }
 
 

@@ -72,6 +72,10 @@ class Firewall(Seeding):
         self.candidate = tree.base_config(name, settings.sw_version, members)
         self.running = copy.deepcopy(self.candidate)
         self.changes: list[Change] = []
+        self.created_by: dict[tuple[str, str], str] = {}
+        """(location, certificate name) -> the admin whose API call generated or imported it
+        first: the sandbox's own record of who made what, for tests to check ownership
+        without asking pancert's naming."""
         self.jobs: dict[int, Job] = {}
         self.commits: list[CommitRecord] = []
         self.refused_key_exports = 0
@@ -109,6 +113,16 @@ class Firewall(Seeding):
         if not user or self.admins.get(user) != password:
             raise ApiError(403, "Invalid Credential", http_status=403)
         return user
+
+    def record_creation(self, location: str, name: str, user: str) -> None:
+        """Called when ``user``'s generate or import makes a new entry (never on an edit)."""
+        self.created_by[(location, name)] = user
+
+    def created_objects(self, user: str, root_name: str = "candidate") -> set[str]:
+        """Names of the certificate entries ``user`` created that ``root_name`` still holds."""
+        root = getattr(self, root_name)
+        names = {str(e.get("name")) for e in tree.select(root, "//certificate/entry")}
+        return {n for (_, n), who in self.created_by.items() if who == user and n in names}
 
     def mutations(self) -> asyncio.Lock:
         if self._mutations is None:

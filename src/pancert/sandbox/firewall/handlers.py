@@ -169,6 +169,7 @@ async def generate(fw: Firewall, user: str, spec: etree._Element | None, locatio
     fw.key_store.put(location, name, key)
     xml = etree.tostring(entry, encoding="unicode")
     fw.change(Change(user, "set", certificates_xpath(location), xml))
+    fw.record_creation(location, name, user)
     if not fw.settings.csr_candidate_only:
         target = tree.ensure(fw.running, certificates_xpath(location))[0]
         target.append(copy.deepcopy(entry))

@@ -150,6 +150,7 @@ def _write(
     xml = etree.tostring(entry, encoding="unicode")
     if current is None:
         fw.change(Change(user, "set", certificates_xpath(location), xml))
+        fw.record_creation(location, name, user)
     else:
         xpath = f"{certificates_xpath(location)}/entry[@name='{name}']"
         fw.change(Change(user, "edit", xpath, xml))
