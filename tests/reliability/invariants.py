@@ -98,15 +98,10 @@ def made_by_pancert(firewall: Firewall) -> set[str]:
     return set().union(*(firewall.created_objects(user) for user in firewall.admins))
 
 
-def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[str]:
-    """After the final run: every pair DEPLOYED, its current object on the firewall with a key
-    and certificate, no object claimed by two pairs, and no object pancert made left over
-    unless a pair keeps it because something still uses it."""
-    records, problems = journal_records(case.state)
-    by_pair = {(r.profile, r.firewall): r for r in records}
-    fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
-    # the same firewalls reached through the sandbox Panorama (device mode)
-    fw_by_profile |= {f"fw_managed{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+def _claims(
+    records: list[PairRecord], fw_by_profile: dict[str, Firewall]
+) -> dict[tuple[int, str], list[str]]:
+    """(firewall, object) -> the pairs whose journal names it as current or kept."""
     claims: dict[tuple[int, str], list[str]] = {}
     for record in records:
         firewall = fw_by_profile.get(record.firewall)
@@ -116,6 +111,19 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
             claims.setdefault((id(firewall), str(name)), []).append(
                 f"{record.profile}@{record.firewall}"
             )
+    return claims
+
+
+def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[str]:
+    """After the final run: every pair DEPLOYED, its current object on the firewall with a key
+    and certificate, no object claimed by two pairs, and no object pancert made left over
+    unless a pair keeps it because something still uses it."""
+    records, problems = journal_records(case.state)
+    by_pair = {(r.profile, r.firewall): r for r in records}
+    fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    # the same firewalls reached through the sandbox Panorama (device mode)
+    fw_by_profile |= {f"fw_managed{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    claims = _claims(records, fw_by_profile)
     for (_, name), claimants in sorted(claims.items()):
         if len(set(claimants)) > 1:
             problems.append(f"{name} is claimed by {len(set(claimants))} pairs: {claimants}")
