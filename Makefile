@@ -6,7 +6,7 @@ UV_VENV := $(HOME)/.cache/pancert/uv-venv
 UV := $(shell command -v uv 2>/dev/null || echo "$(UV_VENV)/bin/uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup pebble test lint demo bench reliability clean tools
+.PHONY: setup pebble test lint demo bench reliability mutate clean tools
 
 $(UV):
 	@python3 -c "import venv, ensurepip" 2>/dev/null || { \
@@ -52,6 +52,11 @@ demo: setup
 BENCH_ARGS ?= --time-scale 0.5 --scaling 10,100,1000
 bench: setup
 	$(RUN) python -m bench $(BENCH_ARGS)
+
+# Mutation testing of the core with mutmut, each module against the tests that exercise it;
+# MODULES="plan naming" picks some (see scripts/mutate.py and docs/testing.md)
+mutate: setup
+	$(RUN) python scripts/mutate.py $(MODULES)
 
 reliability: setup
 	@summary=$$(mktemp); \

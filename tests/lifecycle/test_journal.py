@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pancert.config.profile import MAX_PROFILE_NAME
+from pancert.lifecycle import naming
 from pancert.lifecycle.journal import (
     Journal,
     JournalError,
@@ -105,6 +107,31 @@ def test_only_an_exact_eight_character_suffix_is_a_rotation_name(name: str) -> N
     """A person's ``web-3rd`` or ``web-2bcdefghi`` is not ours: the suffix length is exact."""
     assert is_rotation_of("web-2bcdefgh", "web")
     assert not is_rotation_of(name, "web")
+
+
+def test_a_rotation_name_is_the_base32_of_the_request_id() -> None:
+    """The first byte picks the leading digit from 2..7 (0 % 6 -> "2", 0x0b % 6 = 5 -> "7");
+    the other 15 bytes in lower-case RFC 4648 base32 give the rest: bytes 01..0f begin
+    "AEBAGBA" (RFC 4648 section 6 alphabet), of which 7 characters are kept."""
+    rest = bytes(range(1, 16)).hex()
+    assert object_name("web", "00" + rest, first=False) == "web-2aebagba"
+    assert object_name("web", "0b" + rest, first=False) == "web-7aebagba"
+    assert object_name("web", "0b" + rest, first=True) == "web"
+
+
+def test_the_longest_profile_name_leaves_room_for_the_suffix() -> None:
+    """PAN-OS certificate names are at most 63 characters: 54 + "-" + the 8-character suffix."""
+    assert naming.MAX_PROFILE_NAME == MAX_PROFILE_NAME == 54
+    assert naming.MAX_PROFILE_NAME + 1 + naming.SUFFIX_LENGTH == 63
+
+
+def test_a_fresh_rotation_keeps_the_profile_name_when_it_is_free() -> None:
+    request_id, name = fresh_rotation("web", set(), first=True)
+    assert name == "web"
+    assert len(bytes.fromhex(request_id)) == 16
+    request_id, name = fresh_rotation("web", {"web"}, first=True)
+    assert name == object_name("web", request_id, first=False)
+    assert is_rotation_of(name, "web")
 
 
 def test_a_new_name_is_never_one_the_firewall_holds() -> None:
