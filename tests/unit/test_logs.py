@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import logging
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from pancert import redaction
 from pancert.config import AppConfig
 from pancert.logs import RedactionFilter, get_logger, setup_logging
-from pancert.redaction import register_secret
+from pancert.redaction import redact, register_secret, registered_count
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +108,47 @@ def test_a_malformed_log_call_is_still_redacted_and_never_raises() -> None:
     )
     assert RedactionFilter().filter(record)
     assert record.getMessage() == "two %s %s ('***',)"
+
+
+# -- the redaction registry itself ---------------------------------------------------------
+
+
+def _fresh(prefix: str) -> str:
+    """A value no other test registered (the registry is process-wide)."""
+    return f"{prefix}{secrets.token_hex(8)}"
+
+
+def test_a_registered_secret_is_masked_with_three_stars() -> None:
+    value = _fresh("tok-")
+    register_secret(value)
+    assert redaction.MASK == "***"
+    assert redact(f"Authorization: Bearer {value}.") == "Authorization: Bearer ***."
+    assert redact(f"{value}{value}") == "******", "every occurrence"
+
+
+def test_bytes_and_surrounding_whitespace_are_accepted() -> None:
+    value = _fresh("b-")
+    register_secret(f"  {value}\n".encode())
+    assert redact(f"key={value}") == "key=***"
+
+
+def test_four_characters_are_the_shortest_secret_registered() -> None:
+    """Shorter values would mask innocent text; validation refuses them instead."""
+    before = registered_count()
+    register_secret("zq7")
+    register_secret(None)
+    assert registered_count() == before
+    assert redact("zq7 stays") == "zq7 stays"
+    four = "§¤¶‡"  # 4 characters no other output contains (a hex one could mask fingerprints)
+    register_secret(four)
+    assert registered_count() == before + 1
+    assert redact(f"[{four}]") == "[***]"
+
+
+def test_the_longest_secret_is_masked_first() -> None:
+    """A secret that contains another must vanish whole, not leave its tail behind."""
+    short = _fresh("s")
+    long = f"{short}TAIL{secrets.token_hex(4)}"
+    register_secret(short)
+    register_secret(long)
+    assert redact(f"x {long} y {short} z") == "x *** y *** z"
