@@ -23,6 +23,7 @@ from pancert.lifecycle.naming import (
     adoptable,
     fresh_rotation,
     is_rotation_of,
+    look_alikes,
     new_request_id,
     object_name,
     owned,
@@ -186,3 +187,22 @@ def test_version_1_records_keep_created_objects_and_drop_guesses() -> None:
     agent = PairRecord.model_validate_json(_v1(current_object="web", current_order_id=9))
     assert owned(agent) == {"web"}
     assert agent.owned_objects == ["web"]
+
+
+def test_owned_is_current_plus_owned_plus_kept_and_nothing_else() -> None:
+    record = PairRecord(
+        profile="web",
+        firewall="fw_a",
+        current_object="web-2aaaaaaa",
+        owned_objects=["web-2aaaaaaa", "web-3bbbbbbb"],
+        kept_superseded={"web-4ccccccc": ["/config/shared/ssl-tls-service-profile"]},
+    )
+    assert owned(record) == {"web-2aaaaaaa", "web-3bbbbbbb", "web-4ccccccc"}
+    assert owned(PairRecord(profile="web", firewall="fw_a")) == set()
+
+
+def test_look_alikes_are_the_name_and_the_name_with_a_hyphen() -> None:
+    names = ["web", "web-internal", "web-2abcdefg", "webmail", "shop-web", "we", "web_x"]
+    assert look_alikes(names, "web") == ["web", "web-2abcdefg", "web-internal"]
+    assert look_alikes(["web-internal"], "web") == ["web-internal"]
+    assert look_alikes([], "web") == []
