@@ -12,6 +12,8 @@ the file in place and restores it after each mutant; its results are kept in
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -82,6 +84,9 @@ def main(names: list[str]) -> int:
     for name in chosen:
         path, tests = MODULES[name]
         started = time.monotonic()
+        # A mutant often has the size of the original and is written within the same second:
+        # Python would then trust the stale bytecode and test the wrong code. No bytecode.
+        shutil.rmtree(Path(path).parent / "__pycache__", ignore_errors=True)
         subprocess.run(
             [
                 MUTMUT,
@@ -95,6 +100,7 @@ def main(names: list[str]) -> int:
                 "--no-progress",
             ],
             check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         killed, total = score(counts(path))
         pct = 100 * killed / total if total else 0.0
