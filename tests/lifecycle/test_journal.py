@@ -150,6 +150,9 @@ def test_only_the_agents_exact_object_with_the_profiles_names_is_adoptable() -> 
     assert not adoptable(entry(dns_names=("www.example.com",)), want)
     assert not adoptable(entry(dns_names=(*want.dns_names, "other.example.com")), want)
     assert not adoptable(entry(certificate_pem=None), want)
+    # an object without a CN is never the agent's, whatever CN the profile asks for
+    assert not adoptable(entry(common_name=None), want)
+    assert not adoptable(entry(common_name=None), wanted(common_name="xxxx"))
     assert not adoptable(None, want)
 
 
