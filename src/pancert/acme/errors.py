@@ -23,7 +23,7 @@ from typing import Any
 from acme import errors as acme_errors
 from acme import messages
 
-from pancert.errors import ScmError
+from pancert.errors import BadInputError, ScmError
 from pancert.redaction import redact
 from pancert.scm.errors import ScmOutcomeUnknown
 
@@ -35,8 +35,8 @@ class AcmeError(ScmError):
             self.hint = hint
 
 
-class AcmeConfigurationError(AcmeError):
-    exit_code = 2
+class AcmeConfigurationError(AcmeError, BadInputError):
+    """Bad input by type (exit 2, pancert.commands._exits)."""
 
 
 class AcmeAccountError(AcmeError):
