@@ -225,3 +225,35 @@ def test_sans_difference_allows_only_twins() -> None:
         {"a.example.com"},
         {"www.b.example.com"},
     )
+
+
+def test_the_words_written_to_journals_and_status_json_do_not_change() -> None:
+    """A rotation's reason is stored in the journal (``rotation.reason``) and shown by
+    ``status --json``; mode and action name what a run does in its report. Records written
+    by an earlier version must read the same, and scripts parsing the JSON must keep working,
+    so the values are pinned here, spelled out."""
+    assert {m.name: m.value for m in Mode} == {"ENROLL": "enroll", "RENEW": "renew"}
+    assert {m.name: m.value for m in Reason} == {
+        "MISSING": "missing",
+        "CSR_ONLY": "csr-only",
+        "REVOKED": "revoked",
+        "EXPIRED": "expired",
+        "KEY_CHANGED": "key-changed",
+        "CN_CHANGED": "cn-changed",
+        "SANS_CHANGED": "sans-changed",
+        "FORCED_BY_PROFILE": "forced-by-profile",
+        "FORCED_BY_CLI": "forced-by-cli",
+        "IN_WINDOW": "in-window",
+        "RENEWAL_TIME": "renewal-time",
+        "IN_FLIGHT": "in-flight",
+        "VALID": "valid",
+        "AUTO_RENEW_OFF": "auto-renew-off",
+        "WINDOW_TOO_LONG": "window-too-long",
+    }
+    assert {m.name: m.value for m in Action} == {
+        "NOTHING": "nothing",
+        "ROTATE": "rotate",
+        "RESUME": "resume",
+        "REPORT": "report",
+        "FAIL": "fail",
+    }
