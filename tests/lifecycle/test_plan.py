@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pancert.lifecycle.journal import Step
-from pancert.lifecycle.plan import Action, Mode, Observed, Reason, decide, sans_difference
+from pancert.lifecycle.plan import (
+    Action,
+    Mode,
+    Observed,
+    Reason,
+    Schedule,
+    Trigger,
+    decide,
+    sans_difference,
+)
 from pancert.panos.models import KeyAlgorithm
 
-from .builders import entry, observed, record, rotation, wanted
+from .builders import NOW, entry, observed, record, rotation, wanted
 
 RENEW_CASES = [
     pytest.param(
@@ -257,3 +268,16 @@ def test_the_words_written_to_journals_and_status_json_do_not_change() -> None:
         "REPORT": "report",
         "FAIL": "fail",
     }
+
+
+def test_the_planners_values_are_immutable_and_no_schedule_means_the_window() -> None:
+    """The planner is pure: what it reads and returns cannot be changed behind its back."""
+    obs = Observed(wanted=wanted(), entry=entry(days_left=10), record=None, now=NOW)
+    assert obs.schedule is None
+    decision = decide(obs, Mode.RENEW)
+    assert decision.reason is Reason.IN_WINDOW
+    values: list[object] = [obs, decision, Schedule(at=NOW, reason="ARI")]
+    values.append(Trigger(Reason.VALID, "valid"))
+    for value in values:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.message = "changed"  # type: ignore[attr-defined]
