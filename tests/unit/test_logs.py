@@ -152,3 +152,10 @@ def test_the_longest_secret_is_masked_first() -> None:
     register_secret(short)
     register_secret(long)
     assert redact(f"x {long} y {short} z") == "x *** y *** z"
+
+
+def test_undecodable_bytes_are_replaced_not_refused() -> None:
+    """A secret read from a file may not be UTF-8; it is still registered (and masked)."""
+    value = b"\xff\xfe" + _fresh("raw-").encode()
+    register_secret(value)
+    assert redact(f"x {value.decode('utf-8', 'replace')} y") == "x *** y"
