@@ -114,6 +114,7 @@ def main(names: list[str]) -> int:
             f"{name:18} {killed:4}/{total:<4} killed  {pct:5.1f} %  "
             f"({time.monotonic() - started:.0f} s)"
         )
+        print(lines[-1], flush=True)
     print("\nmutation score (killed or timed out / tested):")
     print("\n".join(lines))
     print("survivors: .venv/bin/mutmut results; one diff: .venv/bin/mutmut show <id>")
