@@ -39,6 +39,13 @@ RENEW_CASES = [
         observed(have=entry(days_left=-1)), Action.ROTATE, Reason.EXPIRED, "expired", id="expired"
     ),
     pytest.param(
+        observed(have=entry(days_left=0)),
+        Action.ROTATE,
+        Reason.EXPIRED,
+        "expired",
+        id="expires-this-instant",
+    ),
+    pytest.param(
         observed(have=entry(algorithm=KeyAlgorithm.EC, key_size=256)),
         Action.ROTATE,
         Reason.KEY_CHANGED,
