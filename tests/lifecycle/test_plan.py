@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -288,3 +289,23 @@ def test_the_planners_values_are_immutable_and_no_schedule_means_the_window() ->
     for value in values:
         with pytest.raises(dataclasses.FrozenInstanceError):
             value.message = "changed"  # type: ignore[attr-defined]
+
+
+def test_the_cas_renewal_time_is_due_at_its_exact_instant() -> None:
+    """ACME renewal information (RFC 9773) gives a time: at that instant the renewal is due,
+    whatever the profile's window says; a second before, it is not."""
+    at = NOW
+    due = Observed(
+        wanted=wanted(), entry=entry(), record=None, now=NOW, schedule=Schedule(at, "ARI")
+    )
+    decision = decide(due, Mode.RENEW)
+    assert (decision.action, decision.reason) == (Action.ROTATE, Reason.RENEWAL_TIME)
+    assert "ARI" in decision.message
+    early = Observed(
+        wanted=wanted(),
+        entry=entry(days_left=1),
+        record=None,
+        now=NOW,
+        schedule=Schedule(at + dt.timedelta(seconds=1), "ARI"),
+    )
+    assert decide(early, Mode.RENEW).reason is Reason.VALID
