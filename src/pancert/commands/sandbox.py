@@ -1,5 +1,6 @@
-"""``pancert sandbox --dir DIR [--firewalls N]``: the emulated SCM and firewalls, until
-interrupted, with a ready-to-use configuration in DIR (issue 3 and 4)."""
+"""``pancert sandbox --dir DIR [--firewalls N] [--ha-pairs N]``: the emulated SCM and
+firewalls (standalone ones and HA pairs), until interrupted, with a ready-to-use
+configuration in DIR."""
 
 from __future__ import annotations
 
@@ -28,7 +29,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="number of emulated firewalls (default 2)",
+        help="number of emulated standalone firewalls (default 2)",
+    )
+    parser.add_argument(
+        "--ha-pairs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of emulated HA pairs, two more firewalls each (default 1)",
     )
 
 
@@ -47,6 +55,13 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
         f"  validated domains:    {', '.join(scm['validated_domains'])}",
     ]
     lines += [f"  firewall {fw['name']}: {fw['url']} (admin {fw['username']})" for fw in firewalls]
+    pairs = data.get("ha_pairs") or []
+    assert isinstance(pairs, list)
+    lines += [
+        f"  HA pair {pair['name']}: {' + '.join(pair['peers'])} "
+        f"(fw_{pair['name']}.yaml; control: /_sandbox/ha on either peer)"
+        for pair in pairs
+    ]
     lines += [
         f"  secrets (sandbox-only) are in {config.parent / 'sandbox.json'}",
         f"try: pancert --config {config} enroll -p web.yaml",
@@ -61,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
+    if args.ha_pairs < 0:
+        raise UsageError("--ha-pairs: 0 or more")
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -68,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with SandboxWorld(args.dir, firewalls=args.firewalls) as world:
+        with SandboxWorld(args.dir, firewalls=args.firewalls, ha_pairs=args.ha_pairs) as world:
             config = world.write_configuration()
             for line in describe_in_words(world.describe(), config):
                 print(line, flush=True)

@@ -176,6 +176,15 @@ class AppConfig(BaseModel):
 
 
 _FINGERPRINT_ALLOWED = "SHA-256 as 64 hex digits, colons optional"
+_URL_ALLOWED = "https://HOST[:PORT], or [https://PEER1, https://PEER2] for an HA pair"
+
+
+def _one_url(value: str) -> str:
+    """The guide allows "the FQDN or IP address"; pancert talks only HTTPS to it."""
+    parts = urlsplit(check_https_url(value, bare_host_ok=True))
+    if parts.path not in ("", "/", "/api", "/api/"):
+        raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")
+    return f"https://{parts.netloc}"
 
 
 class FirewallProfile(BaseModel):
@@ -186,24 +195,43 @@ class FirewallProfile(BaseModel):
     name: str
     """The file stem, e.g. ``fw_paloalto_config``: what certificate profiles name."""
     source: Path
-    url: str = Field(alias="paloalto_url")
+    urls: tuple[str, ...] = Field(alias="paloalto_url")
+    """One management address, or the two peers of an HA pair (``[https://a, https://b]``):
+    the pair is then one unit, written through its active peer (README "HA pairs")."""
     api_key: Secret = Field(None, alias="paloalto_api_key")
     commit_description: str = Field("pancert", alias="paloalto_commit_description")
     commit_user: OptionalText = Field(None, alias="paloalto_commit_user")
     ca_bundle: Path | None = Field(None, alias="paloalto_ca_bundle")
     tls_fingerprint: OptionalText = Field(None, alias="paloalto_tls_fingerprint")
     tls_insecure: Bool = Field(False, alias="paloalto_tls_insecure")
+    ha_sync_timeout: float = Field(300.0, alias="paloalto_ha_sync_timeout", gt=0)
+    """Seconds to wait for an HA pair's ``running-sync`` to read ``synchronized``."""
 
-    @field_validator("url", mode="before")
+    @property
+    def url(self) -> str:
+        """The first (or only) management address."""
+        return self.urls[0]
+
+    @property
+    def is_ha_pair(self) -> bool:
+        return len(self.urls) == 2
+
+    @field_validator("urls", mode="before")
     @classmethod
-    def _url(cls, value: Any) -> Any:
-        """The guide allows "the FQDN or IP address"; pancert talks only HTTPS to it."""
+    def _urls(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            if len(value) != 2 or not all(isinstance(v, str) and v.strip() for v in value):
+                raise invalid(
+                    f"a list names the two peers of an HA pair, got {len(value)} item(s)",
+                    _URL_ALLOWED,
+                )
+            urls = tuple(_one_url(v) for v in value)
+            if urls[0] == urls[1]:
+                raise invalid("the two HA peers have the same address", _URL_ALLOWED)
+            return urls
         if not isinstance(value, str) or not value.strip():
             return value
-        parts = urlsplit(check_https_url(value, bare_host_ok=True))
-        if parts.path not in ("", "/", "/api", "/api/"):
-            raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")
-        return f"https://{parts.netloc}"
+        return (_one_url(value),)
 
     @field_validator("commit_description", mode="before")
     @classmethod

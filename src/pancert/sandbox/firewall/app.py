@@ -10,7 +10,8 @@ mutating calls per firewall.
 ``/_sandbox/`` (JSON): ``GET state``; ``POST faults`` (a FaultRule), ``DELETE faults``;
 ``POST switches`` (FirewallSettings fields); ``POST revert`` / ``POST commit-by-other``
 (another admin discards or commits the candidate); ``POST locks`` (``{"config": "admin2",
-"commit": null}``); ``POST fail-commits`` (``{"count": n}``).
+"commit": null}``); ``POST fail-commits`` (``{"count": n}``); on a peer of an HA pair, ``GET
+ha``, ``POST ha`` (the pair's switches) and ``POST ha/failover`` (see :mod:`pancert.sandbox.ha`).
 """
 
 from __future__ import annotations
@@ -178,7 +179,10 @@ class FirewallFleet:
             except ApiError as exc:
                 return _http(error(exc.code, *exc.lines, http_status=exc.http_status))
 
-        return await fw.faults.run(kind, request, handle, _fault_error)
+        response = await fw.faults.run(kind, request, handle, _fault_error)
+        if fw.ha is not None:
+            fw.ha.after_call(kind)
+        return response
 
     async def _call(
         self, fw: Firewall, kind: str, params: dict[str, str], request: Request, upload: bytes
@@ -219,6 +223,12 @@ class FirewallFleet:
             if action == "switches":
                 fw.set_switches(data)
                 return JSONResponse({"switches": _switches(fw)})
+            if action.startswith("ha") and fw.ha is not None:
+                if action == "ha/failover":
+                    fw.ha.failover()
+                elif action == "ha" and request.method == "POST":
+                    fw.ha.set_switches(data)
+                return JSONResponse(fw.ha.describe())
             if action == "revert":
                 fw.revert_candidate()
             elif action == "commit-by-other":
@@ -263,4 +273,5 @@ def state(fw: Firewall) -> dict[str, Any]:
             for r in fw.recorder.records()
         ],
         "locks": {"config": fw.config_lock, "commit": fw.commit_lock},
+        "ha": fw.ha.describe() if fw.ha is not None else None,
     }

@@ -111,6 +111,8 @@ def op_kind(cmd: etree._Element) -> str:
         ("show", "jobs", "id"): "show_jobs",
         ("show", "system", "info"): "system_info",
         ("show", "high-availability", "state"): "ha_state",
+        ("show", "high-availability", "all"): "ha_state",
+        ("request", "high-availability", "sync-to-remote"): "ha_sync",
         ("check", "pending-changes"): "pending_changes",
         ("show", "panorama-status"): "panorama_status",
     }
@@ -133,6 +135,8 @@ async def op(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
         return system_info(fw)
     if kind == "ha_state":
         return ha_state(fw)
+    if kind == "ha_sync" and fw.ha is not None:
+        return fw.ha.sync_to_remote(fw)
     if kind == "pending_changes":
         fw.settle()
         return success(text="yes" if fw.changes else "no")
@@ -180,6 +184,8 @@ def system_info(fw: Firewall) -> Reply:
 
 
 def ha_state(fw: Firewall) -> Reply:
+    if fw.ha is not None:
+        return fw.ha.state_reply(fw)
     if not fw.settings.ha_passive and not fw.settings.ha_enabled:
         return success(element("enabled", "no"))
     local = "passive" if fw.settings.ha_passive else "active"
@@ -231,7 +237,7 @@ async def generate(fw: Firewall, user: str, spec: etree._Element | None, locatio
     """On-box key pair + CSR, ``signed-by external`` (reference §4)."""
     if spec is None:
         raise ApiError(17, "generate is missing its parameters")
-    fw.refuse_writes(user)
+    fw.refuse_writes(user, "generate")
     name = (spec.findtext("certificate-name") or "").strip()
     try:
         certs.check_name(name, fw.settings.max_name_length)
@@ -325,7 +331,7 @@ def import_certificate(fw: Firewall, user: str, params: dict[str, str], data: by
     name = params.get("certificate-name", "")
     if category != "certificate":
         raise ApiError(13, f"the sandbox imports certificates only (category {category!r})")
-    fw.refuse_writes(user)
+    fw.refuse_writes(user, "import")
     try:
         certs.check_name(name, fw.settings.max_name_length)
         chain = certs.load_chain(data)
