@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from pancert.sandbox.firewall import tree
 from pancert.sandbox.firewall.replies import ApiError, Reply, element, success
@@ -190,6 +193,21 @@ class HaPair:
             self._calls.clear()
         if not self.switches.sync_enabled and self.running_sync == IN_PROGRESS:
             self.sync_due, self.running_sync = None, NOT_SYNCED
+
+    async def control(self, request: Request) -> Response:
+        """``/_sandbox/ha`` (GET: :meth:`describe`; POST: switches), ``/_sandbox/ha/failover``."""
+        action = request.url.path.removeprefix("/_sandbox/ha").strip("/")
+        try:
+            if action == "failover" and request.method == "POST":
+                self.failover()
+            elif action == "" and request.method == "POST":
+                raw = await request.body()
+                self.set_switches(json.loads(raw) if raw else {})
+            elif action or request.method != "GET":
+                return JSONResponse({"error": f"unknown HA control {action!r}"}, 404)
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse(self.describe())
 
     def describe(self) -> dict[str, Any]:
         self.settle()

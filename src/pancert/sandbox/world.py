@@ -199,8 +199,7 @@ class SandboxWorld:
                 for fw in self.fleet.describe()
             ],
             "ha_pairs": [
-                {"name": pair.name, "peers": [p.name for p in pair.peers]}
-                for pair in self.ha_pairs
+                {"name": pair.name, "peers": [p.name for p in pair.peers]} for pair in self.ha_pairs
             ],
         }
 

@@ -151,7 +151,9 @@ class FirewallFleet:
             return
         request = Request(scope, receive)
         firewall = self.firewall_for(scope)
-        if request.url.path.startswith("/_sandbox/"):
+        if request.url.path.startswith("/_sandbox/ha") and firewall.ha is not None:
+            response = await firewall.ha.control(request)
+        elif request.url.path.startswith("/_sandbox/"):
             response = await self._control(firewall, request)
         elif request.url.path in ("/api", "/api/"):
             response = await self._dispatch(firewall, request)
@@ -223,12 +225,6 @@ class FirewallFleet:
             if action == "switches":
                 fw.set_switches(data)
                 return JSONResponse({"switches": _switches(fw)})
-            if action.startswith("ha") and fw.ha is not None:
-                if action == "ha/failover":
-                    fw.ha.failover()
-                elif action == "ha" and request.method == "POST":
-                    fw.ha.set_switches(data)
-                return JSONResponse(fw.ha.describe())
             if action == "revert":
                 fw.revert_candidate()
             elif action == "commit-by-other":
