@@ -122,7 +122,7 @@ async def _check_auto_renew(
 async def _check_firewall(
     firewall: FirewallProfile, locations: list[str], report: OnlineReport
 ) -> None:
-    where = f"firewall {firewall.name} ({firewall.url})"
+    where = f"firewall {firewall.name} ({', '.join(firewall.urls)})"
     try:
         async with open_firewall(firewall) as fw:
             version = await fw.version()
@@ -141,7 +141,8 @@ async def _check_firewall(
     if ha.passive:
         report.fail(f"{where}: this is the passive HA peer; point the profile at the active peer")
     elif ha.enabled:
-        report.ok(f"{where}: HA {ha.local_state}, running config {ha.running_sync}")
+        role = "writes go to the active peer; " if firewall.is_ha_pair else ""
+        report.ok(f"{where}: HA {ha.local_state}, {role}running config {ha.running_sync}")
     if firewall.commit_user is None:
         report.fail(f"{firewall.source}: paloalto_commit_user: required to commit")
     report.lines.append(

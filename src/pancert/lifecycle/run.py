@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from contextlib import AbstractAsyncContextManager
+from typing import cast
 
 from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
@@ -22,6 +23,7 @@ from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.outcome import PairOutcome, RunReport, Status
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.panos.client import PanosClient, open_client
+from pancert.panos.ha import open_pair
 from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority
 
@@ -38,6 +40,22 @@ def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[Pano
             firewall.source,
         )
     assert firewall.api_key is not None, "the loader marks profiles without a key as broken"
+    if firewall.is_ha_pair:
+        # The pair offers every PanosClient method the lifecycle calls (duck typing; see
+        # pancert/panos/ha.py), so it is handed to the steps as one firewall.
+        pair = open_pair(
+            firewall.name,
+            (firewall.urls[0], firewall.urls[1]),
+            firewall.api_key,
+            commit_user=firewall.commit_user,
+            commit_description=firewall.commit_description,
+            sync_timeout_s=firewall.ha_sync_timeout,
+            ca_bundle=firewall.ca_bundle,
+            fingerprint=firewall.tls_fingerprint,
+            insecure=firewall.tls_insecure,
+            timeout=PANOS_TIMEOUT_S,
+        )
+        return cast(AbstractAsyncContextManager[PanosClient], pair)
     return open_client(
         firewall.url,
         firewall.api_key,
@@ -139,6 +157,6 @@ async def _run_firewall(
         async with open_firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
-        message = f"{firewall.name} ({firewall.url}): {exc}"
+        message = f"{firewall.name} ({', '.join(firewall.urls)}): {exc}"
         log.error("%s", message)
         return [PairOutcome(p.profile.name, firewall.name, Status.FAILED, message) for p in group]

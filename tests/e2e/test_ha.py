@@ -1,0 +1,159 @@
+"""HA pairs end to end: the real CLI against a sandbox pair (``fw_ha1.yaml`` lists both
+peers). Writes reach only the active peer, the passive one shows the result after the sync,
+and a failover — between runs or between two steps of one run — still ends with exactly one
+order per rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pancert.sandbox.firewall import Firewall
+from pancert.sandbox.ha import HaPair
+from pancert.sandbox.world import HA_PROFILE, SandboxWorld
+
+from .conftest import (
+    MUTATING,
+    VSYS1,
+    Agent,
+    assert_no_key_left_a_firewall,
+    certificate_names,
+    configure,
+    make_world,
+    running_text,
+)
+
+GP_TLS = f"{VSYS1}/ssl-tls-service-profile/entry[@name='gp-tls']/certificate"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[SandboxWorld]:
+    with make_world(tmp_path, firewalls=0, ha_pairs=1) as started:
+        started.ha_pairs[0].switches.sync_delay_s = 0.1
+        yield started
+        assert_no_key_left_a_firewall(started)
+
+
+@pytest.fixture
+def pair(world: SandboxWorld) -> HaPair:
+    return world.ha_pairs[0]
+
+
+@pytest.fixture
+def agent(world: SandboxWorld) -> Agent:
+    return configure(world, HA_PROFILE)
+
+
+def writes(fw: Firewall) -> dict[str, int]:
+    return {k: n for k, n in fw.recorder.counts().items() if k in MUTATING}
+
+
+def orders_for(world: SandboxWorld) -> int:
+    return len(world.scm.orders())
+
+
+def assert_converged_on_both(pair: HaPair) -> str:
+    """The active and the passive peer run the same certificate, bound to gp-tls."""
+    (name,) = certificate_names(pair.active)
+    assert certificate_names(pair.passive) == [name]
+    assert running_text(pair.active, GP_TLS) == [name]
+    assert running_text(pair.passive, GP_TLS) == [name]
+    assert pair.passive.key_store.get("vsys1", name) is not None
+    return name
+
+
+def test_a_pair_is_enrolled_and_rotated_through_the_active_peer_only(
+    world: SandboxWorld, pair: HaPair, agent: Agent
+) -> None:
+    active, passive = pair.active, pair.passive
+    first = agent("enroll", "-p", "portal")
+    assert first.code == 0, first.text
+    assert "portal on fw_ha1: converged" in first.out
+    old = assert_converged_on_both(pair)
+    rotated = agent("renew", "--force", "-p", "portal")
+    assert rotated.code == 0, rotated.text
+    new = assert_converged_on_both(pair)
+    assert new != old
+    assert orders_for(world) == 2  # one per issuance
+    assert pair.passive_writes == []
+    assert writes(passive) == {}
+    assert writes(active)["generate"] == 2
+    assert agent.journal("portal", "fw_ha1")["current_object"] == new
+    calm = agent("renew")
+    assert calm.code == 0, calm.text
+    assert "unchanged" in calm.out
+    assert orders_for(world) == 2
+
+
+def test_failover_between_runs_continues_on_the_new_active(
+    world: SandboxWorld, pair: HaPair, agent: Agent
+) -> None:
+    assert agent("enroll", "-p", "portal").code == 0
+    old_active = pair.active
+    pair.failover()
+    before = writes(old_active)
+    rotated = agent("renew", "--force", "-p", "portal")
+    assert rotated.code == 0, rotated.text
+    assert pair.active is not old_active
+    assert writes(old_active) == before  # the now passive peer was not written
+    assert pair.passive_writes == []
+    assert_converged_on_both(pair)
+    assert orders_for(world) == 2
+
+
+@pytest.mark.parametrize("after", ["generate", "import"])
+def test_failover_between_two_steps_of_one_run_converges_with_one_order(
+    world: SandboxWorld, pair: HaPair, agent: Agent, after: str
+) -> None:
+    assert agent("enroll", "-p", "portal").code == 0
+    pair.set_switches({"failover_after": {"kind": after, "count": 1}})
+    interrupted = agent("renew", "--force", "-p", "portal")
+    assert interrupted.code == 1, interrupted.text
+    assert "failed over during the run" in interrupted.text
+    assert "hint:" in interrupted.text
+    assert pair.failovers
+    resumed = agent("renew", "-p", "portal")
+    assert resumed.code == 0, resumed.text
+    assert "converged" in resumed.out
+    assert_converged_on_both(pair)
+    assert orders_for(world) == 2  # the enrollment's and exactly one for the rotation
+    # the only write that reached a passive peer is the one that revealed the failover
+    assert len(pair.passive_writes) <= 1
+    assert agent("renew").code == 0
+    assert orders_for(world) == 2
+
+
+def test_a_sync_that_never_completes_fails_with_a_hint_then_recovers(
+    world: SandboxWorld, pair: HaPair, agent: Agent
+) -> None:
+    assert agent("enroll", "-p", "portal").code == 0
+    profile = agent.config.parent / "profiles" / "fw_ha1.yaml"
+    profile.write_text(profile.read_text() + "paloalto_ha_sync_timeout: 1\n")
+    pair.set_switches({"sync_never_completes": True})
+    stuck = agent("renew", "--force", "-p", "portal")
+    assert stuck.code == 1, stuck.text
+    assert "running-sync still reads 'synchronization in progress'" in stuck.text
+    assert "sync-to-remote" in stuck.text  # the hint
+    orders = orders_for(world)
+    assert orders == 1  # the key never reached the passive peer: nothing was ordered
+    pair.set_switches({"sync_never_completes": False})
+    pair.sync_due = 0.0  # the stuck sync lands
+    healed = agent("renew", "-p", "portal")
+    assert healed.code == 0, healed.text
+    assert_converged_on_both(pair)
+    assert orders_for(world) == 2
+    assert pair.passive_writes == []
+
+
+def test_sync_disabled_is_a_clear_failure_and_nothing_is_written(
+    world: SandboxWorld, pair: HaPair, agent: Agent
+) -> None:
+    pair.set_switches({"sync_enabled": False})
+    result = agent("enroll", "-p", "portal")
+    assert result.code == 1, result.text
+    assert "config sync is disabled" in result.text
+    assert "Enable Config Sync" in result.text
+    assert all(writes(fw) == {} for fw in pair.peers)
+    assert orders_for(world) == 0
