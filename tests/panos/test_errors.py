@@ -84,7 +84,7 @@ def test_keygen_with_wrong_password(sandbox: Sandbox) -> None:
         async with httpx.AsyncClient(verify=sandbox.verify) as http:
             with pytest.raises(errors.AuthenticationError) as caught:
                 await PanosClient.keygen(sandbox.url(), "admin", "wrong-password", http)
-            assert "Invalid credentials." in caught.value.messages
+            assert "Invalid Credential" in caught.value.messages
             key = await PanosClient.keygen(sandbox.url(), "admin", sandbox.firewall.password, http)
             assert key.get_secret_value() == sandbox.firewall.api_key
 

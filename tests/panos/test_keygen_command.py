@@ -78,7 +78,7 @@ def test_wrong_password_leaves_the_profile_untouched(
     assert main(["keygen", str(profile), "--user", "admin"]) == 1
     assert profile.read_bytes() == before
     err = capsys.readouterr().err
-    assert "Invalid credentials." in err
+    assert "Invalid Credential" in err
     assert "not-the-password" not in err
 
 

@@ -7,7 +7,7 @@
     ├── PanosHttpError              HTTP status other than 2xx without a PAN-OS envelope
     ├── PanosReplyError             the reply is not the XML/PEM the call must return
     ├── PanosApiError               status="error" (or a failure code) in the envelope
-    │   ├── AuthenticationError     403 / "Invalid credentials." / 16 (role lacks API right)
+    │   ├── AuthenticationError     403 / "Invalid Credential" / 16 (role lacks API right)
     │   ├── BadRequestError         400 missing or bad parameter
     │   ├── UnknownCommandError     1
     │   ├── InternalError           2-5, 9, 11, 21
@@ -95,11 +95,19 @@ class NotUniqueError(PanosApiError):
 
 
 class StillReferencedError(PanosApiError):
-    """Delete refused: ``paths`` lists the configuration nodes that still name the object."""
+    """Delete refused: ``paths`` lists the configuration nodes that still name the object,
+    as XPaths (``/config/shared/…``) or in the device's arrow form
+    (``certificate-profile -> client-ca -> CA -> web``, as the Keyfactor PAN-OS orchestrator's
+    ``PaloAltoClient.cs`` parses them)."""
 
     @property
     def paths(self) -> tuple[str, ...]:
-        return tuple(m.strip() for m in self.messages if m.strip().startswith("/"))
+        lines = (m.strip() for m in self.messages)
+        return tuple(
+            line
+            for line in lines
+            if line.startswith("/") or (" -> " in line and "cannot be deleted" not in line)
+        )
 
 
 class InvalidObjectError(PanosApiError):

@@ -158,6 +158,7 @@ class HaPair:
         target.candidate = copy.deepcopy(running)
         target.changes.clear()
         target.key_store.absorb(source.key_store)
+        target.management.refresh(target)
 
     def sync_to_remote(self, fw: Firewall) -> Reply:
         """``request high-availability sync-to-remote running-config`` (pan-os-python

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -61,16 +62,58 @@ def make_server(app: ASGIApp, certfile: str, keyfile: str) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
+class _PerPortTlsServer(uvicorn.Server):
+    """A uvicorn server whose listening sockets each have their own TLS context, so an
+    emulated device can change the certificate its port presents (a firewall whose
+    management interface was given a new certificate) without touching its neighbours."""
+
+    def __init__(self, config: uvicorn.Config, contexts: dict[int, ssl.SSLContext]) -> None:
+        super().__init__(config)
+        self._contexts = contexts
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if sockets is None:
+            await super().startup(sockets)
+            return
+        shared, servers = self.config.ssl, []
+        try:
+            for sock in sockets:
+                self.config.ssl = self._contexts.get(sock.getsockname()[1], shared)
+                await super().startup(sockets=[sock])
+                servers.extend(self.servers)
+        finally:
+            self.config.ssl = shared
+        self.servers = servers
+
+
+def server_context(certfile: str, keyfile: str) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 class LoopbackServer:
-    """An ASGI app served over HTTPS on ``count`` loopback ports, in a background thread."""
+    """An ASGI app served over HTTPS on ``count`` loopback ports, in a background thread.
+
+    With ``tls_per_port`` every port gets its own :class:`ssl.SSLContext`
+    (``tls_contexts[port]``, ready after :meth:`start`); loading another certificate into
+    one changes what that port presents to new connections."""
 
     def __init__(
-        self, app: ASGIApp, ca: SandboxCA, *, count: int = 1, ports: list[int] | None = None
+        self,
+        app: ASGIApp,
+        ca: SandboxCA,
+        *,
+        count: int = 1,
+        ports: list[int] | None = None,
+        tls_per_port: bool = False,
     ) -> None:
         self._app = app
         self._ca = ca
         self._sockets = [bind_loopback(p) for p in (ports or [0] * count)]
         self.ports: list[int] = [s.getsockname()[1] for s in self._sockets]
+        self._tls_per_port = tls_per_port
+        self.tls_contexts: dict[int, ssl.SSLContext] = {}
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
         self._tls: contextlib.ExitStack | None = None
@@ -90,6 +133,9 @@ class LoopbackServer:
         self._tls = contextlib.ExitStack()
         certfile, keyfile = self._tls.enter_context(_tls_files(self._ca, None))
         self._server = make_server(self._app, certfile, keyfile)
+        if self._tls_per_port:
+            self.tls_contexts = {p: server_context(certfile, keyfile) for p in self.ports}
+            self._server = _PerPortTlsServer(self._server.config, self.tls_contexts)
         server = self._server
         sockets = self._sockets
 

@@ -131,13 +131,14 @@ class SandboxWorld:
         ]
         """Each pair gets one ``fw_haN.yaml`` naming both peers."""
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
-        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=total)
+        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=total, tls_per_port=True)
         self.fleet.bind(self.fw_server.ports)
 
     def start(self) -> SandboxWorld:
         self.scm_server.start()
         try:
             self.fw_server.start()
+            self.fleet.attach_tls(self.fw_server.tls_contexts)
         except BaseException:
             self.scm_server.stop()
             raise

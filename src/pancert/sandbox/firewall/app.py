@@ -19,10 +19,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from email import policy
-from email.parser import BytesParser
+import ssl
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.faults import DropConnectionMiddleware, FaultRule
-from pancert.sandbox.firewall import handlers, tree
+from pancert.sandbox.firewall import handlers, ops, transfer, tree, wire
 from pancert.sandbox.firewall.firewall import Firewall
 from pancert.sandbox.firewall.replies import ApiError, Reply, error
 from pancert.sandbox.firewall.settings import FirewallSettings
@@ -48,47 +46,13 @@ def _fault_error(rule: FaultRule) -> Response:
     return _http(error(code, rule.body or "fault injected by the sandbox", http_status=http_status))
 
 
-def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], bytes]:
-    """Fields and the ``file`` part of a multipart body, with the standard library's MIME
-    parser (Starlette's form parsing would need another dependency)."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    fields: dict[str, str] = {}
-    upload = b""
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if not isinstance(name, str) or not isinstance(payload, bytes):
-            continue
-        if part.get_filename() is not None or name == "file":
-            if name == "file":
-                upload = payload
-        else:
-            fields[name] = payload.decode("utf-8", "replace")
-    return fields, upload
-
-
-async def _params(request: Request) -> tuple[dict[str, str], bytes, bytes]:
-    """Query and form fields merged (form wins), the uploaded ``file``, the raw body."""
-    params = dict(request.query_params.items())
-    body = await request.body()
-    upload = b""
-    content_type = request.headers.get("content-type", "")
-    if request.method == "POST" and content_type.startswith("multipart/form-data"):
-        fields, upload = _multipart(content_type, body)
-        params.update(fields)
-    elif request.method == "POST" and body:
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params, upload, body
-
-
 def _kind(params: dict[str, str]) -> str:
     kind = params.get("type", "")
     if kind == "config":
         return f"config_{params.get('action', '')}"
     if kind == "op":
         try:
-            return handlers.op_kind(handlers.parse_xml(params.get("cmd", ""), "cmd"))
+            return ops.op_kind(handlers.parse_xml(params.get("cmd", ""), "cmd"))
         except ApiError:
             return "op"
     return kind or "unknown"
@@ -120,6 +84,15 @@ class FirewallFleet:
         self._by_port = dict(zip(ports, self.firewalls, strict=True))
         for port, firewall in self._by_port.items():
             firewall.port = port
+
+    def attach_tls(self, contexts: dict[int, ssl.SSLContext]) -> None:
+        """Give each firewall its port's TLS context, so a commit that binds a new management
+        certificate changes what that port presents (see :mod:`.mgmt`)."""
+        for firewall in self.firewalls:
+            context = contexts.get(firewall.port or -1)
+            if context is not None:
+                firewall.management.attach(context)
+                firewall.management.refresh(firewall)
 
     def describe(self, host: str = "localhost") -> list[dict[str, Any]]:
         """What ``sandbox.json`` lists per firewall (the key and password are sandbox-only)."""
@@ -162,9 +135,9 @@ class FirewallFleet:
         await response(scope, receive, send)
 
     async def _dispatch(self, fw: Firewall, request: Request) -> Response:
-        params, upload, body = await _params(request)
-        kind = _kind(params)
-        fw.recorder.record(kind, request, body)
+        incoming = await wire.read(request, literal_quotes=fw.settings.quoted_boundary_literal)
+        kind = _kind(incoming.params)
+        fw.recorder.record(kind, request, incoming.body)
 
         async def handle() -> Response:
             if fw.settings.call_latency_s:
@@ -172,9 +145,9 @@ class FirewallFleet:
             try:
                 if kind in _MUTATING and fw.settings.serialize_mutations:
                     async with fw.mutations():
-                        reply = await self._call(fw, kind, params, request, upload)
+                        reply = await self._call(fw, kind, incoming, request)
                 else:
-                    reply = await self._call(fw, kind, params, request, upload)
+                    reply = await self._call(fw, kind, incoming, request)
                 if kind in _MUTATING and kind != "commit" and reply.status == 200:
                     fw.after_write()
                 return _http(reply)
@@ -187,24 +160,31 @@ class FirewallFleet:
         return response
 
     async def _call(
-        self, fw: Firewall, kind: str, params: dict[str, str], request: Request, upload: bytes
+        self, fw: Firewall, kind: str, incoming: wire.Incoming, request: Request
     ) -> Reply:
+        params, upload = incoming.params, incoming.upload
         if kind == "keygen":
+            # "basic authentication cannot be used to get a key" (API Authentication and
+            # Security, docs.paloaltonetworks.com): only user= and password= count here
             return handlers.keygen(fw, params)
-        user = fw.user_for_key(params.get("key") or request.headers.get("x-pan-key"))
+        key = params.get("key") or request.headers.get("x-pan-key")
+        if key is None and incoming.basic is not None:
+            user = fw.user_for_password(*incoming.basic)
+        else:
+            user = fw.user_for_key(key)
         api_type = params.get("type", "")
         if api_type == "version":
             return handlers.version(fw)
         if api_type == "config":
             return handlers.config(fw, user, params)
         if api_type == "op":
-            return await handlers.op(fw, user, params)
+            return await ops.op(fw, user, params)
         if api_type == "commit":
             return handlers.commit(fw, user, params)
         if api_type == "export":
-            return handlers.export(fw, params)
+            return transfer.export(fw, params)
         if api_type == "import":
-            return handlers.import_certificate(fw, user, params, upload)
+            return transfer.import_file(fw, user, params, upload, incoming.filename)
         raise ApiError(400, f'Parameter "type" {api_type!r} is not valid', http_status=400)
 
     async def _control(self, fw: Firewall, request: Request) -> Response:

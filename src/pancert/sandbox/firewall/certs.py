@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import re
 import secrets
 import threading
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
@@ -70,21 +73,20 @@ class KeyStore:
             self._keys.pop((location, name), None)
 
 
-def check_name(name: str, max_length: int, field: str = "certificate-name") -> None:
+def check_name(
+    name: str, max_length: int, field: str = "certificate-name", section: str = "certificate"
+) -> None:
     """Name rules with the wording of the samples (code 17, reference §6 limits)."""
+    where = f" upload -> {section} -> {field}"
     if len(name) > max_length:
         raise CertificateOpError(
             17,
-            f" upload -> certificate -> {field} can be at most {max_length} characters, but "
+            f"{where} can be at most {max_length} characters, but "
             f"current length: {len(name)} value: {name[:40]}...",
-            f" upload -> certificate -> {field} is invalid",
+            f"{where} is invalid",
         )
     if not name or name[0] in "*_" or any(c in name for c in "'\"<>&/"):
-        raise CertificateOpError(
-            17,
-            f" upload -> certificate -> {field} '{name}' is invalid",
-            f" upload -> certificate -> {field} is invalid",
-        )
+        raise CertificateOpError(17, f"{where} '{name}' is invalid", f"{where} is invalid")
 
 
 def _text(spec: etree._Element, path: str) -> str | None:
@@ -221,6 +223,57 @@ def _basic_constraints(cert: x509.Certificate) -> bool:
         return False
 
 
+@dataclass
+class Material:
+    """What an uploaded file holds: certificates (leaf first, as sent) and maybe a key."""
+
+    chain: list[x509.Certificate]
+    key: PrivateKey | None
+
+
+def _load_key(block: bytes, passphrase: str | None, name: str) -> PrivateKey:
+    password = passphrase.encode() if passphrase else None
+    try:
+        key = serialization.load_pem_private_key(block, password)
+    except TypeError:
+        # a passphrase sent with an unencrypted key: tools send a dummy one (reference §6)
+        key = serialization.load_pem_private_key(block, None)
+    except ValueError as exc:
+        raise CertificateOpError(
+            None, f"Import of {name} failed. Failed to decrypt the private key"
+        ) from exc
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise CertificateOpError(None, f"Import of {name} failed. Unsupported key type")
+    return key
+
+
+def read_material(data: bytes, fmt: str, passphrase: str | None, name: str) -> Material:
+    """Certificates and key of an upload in ``format`` ``pem`` or ``pkcs12``."""
+    failed = CertificateOpError(None, f"Import of {name} failed. Failed to extract certificate")
+    if fmt == "pkcs12":
+        try:
+            key, leaf, extra = pkcs12.load_key_and_certificates(
+                data, passphrase.encode() if passphrase else None
+            )
+        except ValueError as exc:
+            raise failed from exc
+        if key is not None and not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise failed
+        return Material([c for c in (leaf, *extra) if c is not None], key)
+    if fmt != "pem":
+        raise CertificateOpError(17, f" import -> format '{fmt}' is invalid")
+    if b"-----BEGIN" not in data:
+        raise failed
+    chain = load_chain(data) if b"-----BEGIN CERTIFICATE-----" in data else []
+    blocks = [m.group(0) for m in _KEY_BLOCK.finditer(data)]
+    return Material(chain, _load_key(blocks[0], passphrase, name) if blocks else None)
+
+
+_KEY_BLOCK = re.compile(
+    rb"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.+?-----END \1PRIVATE KEY-----", re.S
+)
+
+
 def load_chain(data: bytes) -> list[x509.Certificate]:
     try:
         certs = x509.load_pem_x509_certificates(data)
@@ -246,3 +299,33 @@ def csr_pem(csr: x509.CertificateSigningRequest) -> str:
 
 def is_ca(cert: x509.Certificate) -> bool:
     return _basic_constraints(cert)
+
+
+def _spaced(name: x509.Name) -> str:
+    """OpenSSL's default one-line form, ``C = US, O = x, CN = y`` (as op listings print)."""
+    parts = [
+        f"{attribute.rfc4514_attribute_name} = {attribute.value!s}"
+        for rdn in name.rdns
+        for attribute in rdn
+    ]
+    return ", ".join(parts)
+
+
+def listing_entry(entry: etree._Element) -> etree._Element:
+    """A configured certificate entry as ``request certificate show`` lists it."""
+    leaf = x509.load_pem_x509_certificates((entry.findtext("public-key") or "").encode())[0]
+    common = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    listed = etree.Element("entry", name=str(entry.get("name")))
+    for tag, value in (
+        ("common-name", str(common[0].value) if common else ""),
+        ("subject", _spaced(leaf.subject)),
+        ("issuer", _spaced(leaf.issuer)),
+        ("subject-hash", _name_hash(leaf.subject)),
+        ("issuer-hash", _name_hash(leaf.issuer)),
+        ("ca", "yes" if _basic_constraints(leaf) else "no"),
+        ("not-valid-before", _date(leaf.not_valid_before_utc)),
+        ("not-valid-after", _date(leaf.not_valid_after_utc)),
+        ("expiry", str(int(leaf.not_valid_after_utc.timestamp()))),
+    ):
+        listed.append(_x(tag, value))
+    return listed

@@ -25,30 +25,14 @@ from pancert.sandbox.faults import FaultInjector, Recorder
 from pancert.sandbox.firewall import tree
 from pancert.sandbox.firewall.certs import KeyStore
 from pancert.sandbox.firewall.changes import SAFE, Change, apply
+from pancert.sandbox.firewall.jobs import Job, job_element
+from pancert.sandbox.firewall.mgmt import ManagementTls
 from pancert.sandbox.firewall.replies import ApiError
 from pancert.sandbox.firewall.seed import Seeding
 from pancert.sandbox.firewall.settings import FirewallSettings
 
 if TYPE_CHECKING:
     from pancert.sandbox.ha import HaPair
-
-
-@dataclass
-class Job:
-    id: int
-    user: str
-    description: str
-    partial: bool
-    enqueued: float
-    duration: float
-    snapshot: etree._Element
-    changes: list[Change]
-    problems: list[str]
-    finished: bool = False
-
-    @property
-    def result(self) -> str:
-        return "FAIL" if self.problems else "OK"
 
 
 @dataclass
@@ -90,6 +74,7 @@ class Firewall(Seeding):
         self.config_lock: str | None = None
         self.commit_lock: str | None = None
         self.fail_commits = 0
+        self.management = ManagementTls()
         self._next_job = 1
         self._mutations: asyncio.Lock | None = None
         self.ha: HaPair | None = None
@@ -110,7 +95,13 @@ class Firewall(Seeding):
     def user_for_key(self, key: str | None) -> str:
         user = self.keys_by_api_key.get(key or "")
         if user is None:
-            raise ApiError(403, "Invalid credentials.", http_status=403)
+            raise ApiError(403, "Invalid Credential", http_status=403)
+        return user
+
+    def user_for_password(self, user: str, password: str) -> str:
+        """HTTP Basic credentials, accepted on every call but keygen."""
+        if not user or self.admins.get(user) != password:
+            raise ApiError(403, "Invalid Credential", http_status=403)
         return user
 
     def mutations(self) -> asyncio.Lock:
@@ -131,7 +122,7 @@ class Firewall(Seeding):
     def change(self, change: Change) -> list[etree._Element]:
         """Apply a write to the candidate and log it for the commit."""
         self.refuse_writes(change.admin, f"config_{change.action}")
-        if change.action in ("edit", "delete"):
+        if change.action in ("edit", "delete", "rename", "move"):
             for node in tree.select(self.candidate, change.xpath):
                 self._refuse_template(node)
                 if change.action == "delete":
@@ -154,12 +145,13 @@ class Firewall(Seeding):
         parent = node.getparent()
         if node.tag != "entry" or parent is None or parent.tag != "certificate":
             return
-        users = tree.referrers(self.candidate, str(node.get("name")))
+        arrows = not self.settings.reference_lines_as_xpath
+        users = tree.referrers(self.candidate, str(node.get("name")), arrows=arrows)
         if users:
             raise ApiError(
                 10,
-                f"{node.get('name')} cannot be deleted because of references from:",
-                *users,
+                f" {node.get('name')} cannot be deleted because of references from:",
+                *(f" {u}" for u in users),
             )
 
     def remark(self) -> None:
@@ -184,69 +176,86 @@ class Firewall(Seeding):
         if self.commit_lock not in (None, user):
             raise ApiError(13, f"Commit lock is already held by {self.commit_lock}")
         self.settle()
-        if any(not j.finished for j in self.jobs.values()):
+        waiting = [j for j in self.jobs.values() if not j.finished]
+        if waiting and not self.settings.queue_commits:
             raise ApiError(13, "Another commit/validate is in progress. Please try again later")
+        queued = {id(c) for j in waiting for c in j.changes}
+        pending = [c for c in self.changes if id(c) not in queued]
         if partial_admins is None:
-            included = list(self.changes)
-            snapshot = copy.deepcopy(self.candidate)
-            tree.strip_marks(snapshot)
+            included = pending
+            candidate: etree._Element | None = copy.deepcopy(self.candidate)
+            assert candidate is not None
+            tree.strip_marks(candidate)
         else:
-            included = [c for c in self.changes if c.admin in partial_admins]
-            snapshot = copy.deepcopy(self.running)
-            for change in included:
-                apply(snapshot, change, marks=False)
+            included = [c for c in pending if c.admin in partial_admins]
+            candidate = None
         if not included:
             return None
-        problems = tree.validate(snapshot)
-        if self.fail_commits > 0:
-            self.fail_commits -= 1
-            problems = problems or [
-                "Validation Error:",
-                " commit failed on request of the sandbox (fail_commits)",
-            ]
+        now = time.time()
+        start = max([now, *(j.end for j in waiting)])
         job = Job(
             self._next_job,
             user,
             description,
             partial_admins is not None,
-            time.monotonic(),
+            now,
+            start,
             self.settings.commit_duration_s,
-            snapshot,
+            candidate,
             included,
-            problems,
+            forced_failure=self.fail_commits > 0,
         )
+        self.fail_commits = max(0, self.fail_commits - 1)
         self._next_job += 1
         self.jobs[job.id] = job
         self.commits.append(CommitRecord(job.id, user, description, job.partial))
         return job
 
     def settle(self) -> None:
-        """Finish every job whose time is up; only an OK job changes the running config."""
-        now = time.monotonic()
-        for job in self.jobs.values():
-            if job.finished or now < job.enqueued + job.duration:
+        """Finish, in queue order, every job whose time is up. A job's configuration is made
+        when it runs (a queued partial commit builds on what the job before it committed);
+        only an OK job changes the running configuration."""
+        now = time.time()
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            if job.finished:
                 continue
+            if now < job.end:
+                break
+            snapshot = job.candidate
+            if snapshot is None:
+                snapshot = copy.deepcopy(self.running)
+                for change in job.changes:
+                    apply(snapshot, change, marks=False)
+            job.snapshot = snapshot
+            job.problems = tree.validate(snapshot)
+            if job.forced_failure and not job.problems:
+                job.problems = [
+                    "Validation Error:",
+                    " commit failed on request of the sandbox (fail_commits)",
+                ]
             job.finished = True
             record = next(c for c in self.commits if c.job_id == job.id)
             record.result = job.result
             if job.problems:
                 continue
-            self.running = job.snapshot
+            self.running = snapshot
             done = {id(c) for c in job.changes}
             self.changes = [c for c in self.changes if id(c) not in done]
             self.remark()
+            self.on_commit(job)
             if self.ha is not None:
                 self.ha.committed(self)
 
-    def job_fields(self, job: Job) -> dict[str, str]:
+    def on_commit(self, job: Job) -> None:
+        """Called after a job published ``self.running``; the management interface's
+        certificate may have changed (see :mod:`.mgmt`)."""
+        self.management.refresh(self)
+
+    def job_xml(self, job: Job) -> etree._Element:
         self.settle()
-        elapsed = time.monotonic() - job.enqueued
-        progress = 100 if job.finished else min(99, int(100 * elapsed / max(job.duration, 1e-6)))
-        return {
-            "status": "FIN" if job.finished else "ACT",
-            "result": job.result if job.finished else "PEND",
-            "progress": str(progress),
-        }
+        now = time.time()
+        ahead = sum(1 for j in self.jobs.values() if not j.finished and j.id < job.id)
+        return job_element(job, now, ahead, tfin_time_only=self.settings.tfin_time_only)
 
     # -- what another admin does (/_sandbox/) ---------------------------------------------
 

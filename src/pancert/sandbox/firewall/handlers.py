@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import time
 
 from lxml import etree
 
-from pancert.sandbox.firewall import certs, tree
+from pancert.sandbox.firewall import certs, schema, tree
 from pancert.sandbox.firewall.changes import Change, certificates_xpath
 from pancert.sandbox.firewall.firewall import Firewall
 from pancert.sandbox.firewall.replies import (
     ApiError,
     Reply,
-    attachment,
     element,
+    keygen_success,
     message,
     success,
 )
@@ -35,8 +36,18 @@ def parse_xml(text: str, what: str) -> etree._Element:
 
 
 def location_of(params: dict[str, str]) -> str:
-    vsys = params.get("vsys", "")
-    return vsys if vsys.startswith("vsys") else "shared"
+    vsys = params.get("vsys", "").strip()
+    return vsys if vsys and vsys != "shared" else "shared"
+
+
+def check_location(fw: Firewall, location: str) -> None:
+    """A ``vsys=`` the firewall does not have is refused, never created (wording unverified)."""
+    if location == "shared":
+        return
+    if not re.fullmatch(r"vsys\d+", location) or not tree.select(
+        fw.candidate, f"{tree.DEVICE}/vsys/entry[@name='{location}']"
+    ):
+        raise ApiError(17, f" vsys '{location}' is not a valid virtual system")
 
 
 def find_entry(root: etree._Element, location: str, name: str) -> etree._Element | None:
@@ -51,15 +62,15 @@ def find_entry(root: etree._Element, location: str, name: str) -> etree._Element
 def keygen(fw: Firewall, params: dict[str, str]) -> Reply:
     user, password = params.get("user", ""), params.get("password", "")
     if fw.admins.get(user) != password or not user:
-        raise ApiError(403, "Invalid credentials.", http_status=403)
-    return success(element("key", fw.key_for(user)))
+        raise ApiError(403, "Invalid Credential", http_status=403)
+    return keygen_success(fw.key_for(user))
 
 
 def version(fw: Firewall) -> Reply:
     s = fw.settings
     return success(
         element("sw-version", s.sw_version),
-        element("multi-vsys", "off"),
+        element("multi-vsys", "on" if s.multi_vsys else "off"),
         element("model", s.model),
         element("serial", fw.serial),
     )
@@ -68,28 +79,44 @@ def version(fw: Firewall) -> Reply:
 # -- config ---------------------------------------------------------------------------------
 
 
+def _read(fw: Firewall, action: str, xpath: str) -> Reply:
+    """``get`` (candidate) and ``show`` (running) of ``xpath``."""
+    root = fw.candidate if action == "get" else fw.running
+    nodes = tree.select(root, xpath)
+    if not nodes:
+        if action == "get":
+            return success(code=7)
+        raise ApiError(None, "No such node")
+    copies = [copy.deepcopy(n) for n in nodes]
+    if action == "show":
+        if len(copies) > 1 and fw.settings.multi_node_show_refused:
+            raise ApiError(None, f"show: {xpath} matches more than one node")
+        return success(*copies)
+    count = str(len(copies))
+    return success(*copies, code=19, **{"total-count": count, "count": count})
+
+
 def config(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
     action, xpath = params.get("action", ""), params.get("xpath", "")
     if not xpath:
         raise ApiError(400, 'Parameter "xpath" is required', http_status=400)
     try:
         if action in ("get", "show"):
-            root = fw.candidate if action == "get" else fw.running
-            nodes = tree.select(root, xpath)
-            if not nodes:
-                if action == "get":
-                    return success(code=7)
-                raise ApiError(None, "No such node")
-            copies = [copy.deepcopy(n) for n in nodes]
-            if action == "show":
-                return success(*copies)
-            count = str(len(copies))
-            return success(*copies, code=19, **{"total-count": count, "count": count})
+            return _read(fw, action, xpath)
         if action in ("set", "edit"):
             if "element" not in params:
                 raise ApiError(400, 'Parameter "element" is required', http_status=400)
-            parse_xml(f"<w>{params['element']}</w>", "element")
+            wrapped = parse_xml(f"<w>{params['element']}</w>", "element")
+            try:
+                schema.check(xpath, action, wrapped)
+            except schema.SchemaError as exc:
+                raise ApiError(12, f" {exc}", f" {exc.owner} is invalid") from exc
             fw.change(Change(user, action, xpath, params["element"]))
+            return message("command succeeded", 20)
+        if action in ("rename", "move", "clone"):
+            keys = ("newname", "where", "dst", "from")
+            extra = {k: params[k] for k in keys if k in params}
+            fw.change(Change(user, action, xpath, None, extra))
             return message("command succeeded", 20)
         if action == "delete":
             if not tree.select(fw.candidate, xpath):
@@ -104,140 +131,12 @@ def config(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
 # -- op -------------------------------------------------------------------------------------
 
 
-def op_kind(cmd: etree._Element) -> str:
-    path = [cmd.tag, *(c.tag for c in cmd.iterdescendants())][:3]
-    table = {
-        ("request", "certificate", "generate"): "generate",
-        ("show", "jobs", "id"): "show_jobs",
-        ("show", "system", "info"): "system_info",
-        ("show", "high-availability", "state"): "ha_state",
-        ("show", "high-availability", "all"): "ha_state",
-        ("request", "high-availability", "sync-to-remote"): "ha_sync",
-        ("check", "pending-changes"): "pending_changes",
-        ("show", "panorama-status"): "panorama_status",
-    }
-    for key, kind in table.items():
-        if tuple(str(p) for p in path[: len(key)]) == key:
-            return kind
-    if cmd.tag == "request" and len(cmd) and cmd[0].tag in ("config-lock", "commit-lock"):
-        return "lock"
-    return "op"
-
-
-async def op(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
-    cmd = parse_xml(params.get("cmd", ""), "cmd")
-    kind = op_kind(cmd)
-    if kind == "generate":
-        return await generate(fw, user, cmd.find("certificate/generate"), location_of(params))
-    if kind == "show_jobs":
-        return show_job(fw, (cmd.findtext("jobs/id") or "").strip())
-    if kind == "system_info":
-        return system_info(fw)
-    if kind == "ha_state":
-        return ha_state(fw)
-    if kind == "ha_sync" and fw.ha is not None:
-        return fw.ha.sync_to_remote(fw)
-    if kind == "pending_changes":
-        fw.settle()
-        return success(text="yes" if fw.changes else "no")
-    if kind == "panorama_status":
-        if not fw.settings.panorama_managed:
-            return success(text="")
-        return success(text="Panorama Server 1 : 192.0.2.10\n    Connected     : yes\n")
-    if kind == "lock":
-        return lock(fw, user, cmd[0])
-    raise ApiError(17, f" {cmd.tag} -> {cmd[0].tag if len(cmd) else ''} is unexpected")
-
-
-def lock(fw: Firewall, user: str, node: etree._Element) -> Reply:
-    attribute = "config_lock" if node.tag == "config-lock" else "commit_lock"
-    holder = getattr(fw, attribute)
-    if node.find("add") is not None:
-        if holder not in (None, user):
-            label = "Config" if attribute == "config_lock" else "Commit"
-            raise ApiError(13, f"{label} lock is already held by {holder}")
-        setattr(fw, attribute, user)
-        return success(text="Successfully acquired lock")
-    if holder is None:
-        raise ApiError(
-            13,
-            f"{'Config is' if attribute == 'config_lock' else 'Commit lock is'} not currently held",
-        )
-    setattr(fw, attribute, None)
-    return success(text="Successfully released lock")
-
-
-def system_info(fw: Firewall) -> Reply:
-    s = fw.settings
-    system = element(
-        "system",
-        None,
-        element("hostname", fw.name),
-        element("ip-address", "127.0.0.1"),
-        element("model", s.model),
-        element("serial", fw.serial),
-        element("sw-version", s.sw_version),
-        element("multi-vsys", "off"),
-        element("family", "vm"),
-    )
-    return success(system)
-
-
-def ha_state(fw: Firewall) -> Reply:
-    if fw.ha is not None:
-        return fw.ha.state_reply(fw)
-    if not fw.settings.ha_passive and not fw.settings.ha_enabled:
-        return success(element("enabled", "no"))
-    local = "passive" if fw.settings.ha_passive else "active"
-    peer = "active" if local == "passive" else "passive"
-    group = element(
-        "group",
-        None,
-        element("mode", "Active-Passive"),
-        element("local-info", None, element("state", local)),
-        element("peer-info", None, element("state", peer)),
-        element("running-sync", "synchronized"),
-        element("running-sync-enabled", "yes"),
-    )
-    return success(element("enabled", "yes"), group)
-
-
-def show_job(fw: Firewall, job_id: str) -> Reply:
-    job = fw.jobs.get(int(job_id)) if job_id.isdigit() else None
-    if job is None:
-        raise ApiError(None, f"job {job_id} not found")
-    fields = fw.job_fields(job)
-    details = element("details")
-    if fields["status"] == "FIN":
-        lines = job.problems or ["Configuration committed successfully"]
-        for line in lines:
-            details.append(element("line", line))
-    node = element(
-        "job",
-        None,
-        element("tenq", time.strftime("%Y/%m/%d %H:%M:%S")),
-        element("id", str(job.id)),
-        element("user", job.user),
-        element("type", "Commit"),
-        element("status", fields["status"]),
-        element("queued", "NO"),
-        element("stoppable", "no"),
-        element("result", fields["result"]),
-        element("tfin", "Still Active" if fields["status"] != "FIN" else "done"),
-        element("description", job.description),
-        element("positionInQ", "0"),
-        element("progress", fields["progress"]),
-        details,
-        element("warnings"),
-    )
-    return success(node)
-
-
 async def generate(fw: Firewall, user: str, spec: etree._Element | None, location: str) -> Reply:
     """On-box key pair + CSR, ``signed-by external`` (reference §4)."""
     if spec is None:
         raise ApiError(17, "generate is missing its parameters")
     fw.refuse_writes(user, "generate")
+    check_location(fw, location)
     name = (spec.findtext("certificate-name") or "").strip()
     try:
         certs.check_name(name, fw.settings.max_name_length)
@@ -293,69 +192,3 @@ def commit(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
         return message("There are no changes to commit.", 19)
     line = element("line", f"Commit job enqueued with jobid {job.id}")
     return success(element("msg", None, line), element("job", str(job.id)), code=19)
-
-
-# -- export and import ----------------------------------------------------------------------
-
-
-def export(fw: Firewall, params: dict[str, str]) -> Reply:
-    category = params.get("category", "")
-    include_key = params.get("include-key", "no").lower() == "yes"
-    fmt = params.get("format")
-    if category in ("private-key", "keypair") or include_key or fmt == "pkcs12":
-        fw.refused_key_exports += 1
-        raise ApiError(13, "Export of private keys is refused by this firewall (sandbox policy)")
-    if category != "certificate":
-        raise ApiError(400, f"category {category!r} is not supported", http_status=400)
-    if not fmt:
-        raise ApiError(400, 'Parameter "format" is required while exporting certificate')
-    name = params.get("certificate-name", "")
-    entry = find_entry(fw.candidate, location_of(params), name)
-    if entry is None:
-        raise ApiError(7, f"Certificate {name} does not exist")
-    if fmt == "pkcs10":
-        csr = entry.findtext("csr")
-        if not csr:
-            raise ApiError(13, f"{name} has no pending certificate request")
-        return attachment(csr.encode(), f"{name.lower()}.csr")
-    if fmt == "pem":
-        pem = entry.findtext("public-key")
-        if not pem:
-            raise ApiError(13, f"{name} has no certificate yet (pending CSR)")
-        return attachment(pem.encode(), f"{name.lower()}.pem")
-    raise ApiError(400, f'format "{fmt}" is not valid', http_status=400)
-
-
-def import_certificate(fw: Firewall, user: str, params: dict[str, str], data: bytes) -> Reply:
-    category = params.get("category", "")
-    name = params.get("certificate-name", "")
-    if category != "certificate":
-        raise ApiError(13, f"the sandbox imports certificates only (category {category!r})")
-    fw.refuse_writes(user, "import")
-    try:
-        certs.check_name(name, fw.settings.max_name_length)
-        chain = certs.load_chain(data)
-    except certs.CertificateOpError as exc:
-        raise ApiError(exc.code, *exc.lines) from exc
-    location = location_of(params)
-    current = find_entry(fw.candidate, location, name)
-    key = fw.key_store.get(location, name) if current is not None else None
-    leaf = chain[0]
-    if key is not None and certs.public_der(leaf) != certs.public_der(key):
-        raise ApiError(
-            None,
-            f"Import of {name} failed. The certificate's public key does not match the "
-            "private key of the entry (private key mismatch)",
-        )
-    kept = chain[:1] if fw.settings.chain_as_leaf_only else chain
-    chain_pem = "".join(certs.pem(c) for c in kept)
-    marker = current.findtext("private-key") if current is not None else None
-    entry = certs.signed_entry(name, chain, chain_pem, with_key=key is not None, key_marker=marker)
-    xml = etree.tostring(entry, encoding="unicode")
-    if current is None:
-        fw.change(Change(user, "set", certificates_xpath(location), xml))
-    else:
-        fw.change(
-            Change(user, "edit", f"{certificates_xpath(location)}/entry[@name='{name}']", xml)
-        )
-    return success(text=f"Successfully imported {name} into candidate configuration")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -53,7 +54,28 @@ def message(text: str, code: int) -> Reply:
     return Reply(_document(root))
 
 
+def keygen_success(key: str) -> Reply:
+    """The keygen reply as the device writes it: spaces around ``=`` and single quotes (the
+    acme.sh PAN-OS deploy hook parses exactly that, https://github.com/acmesh-official/acme.sh
+    deploy/panos.sh ``parse_response``)."""
+    text = escape(key)
+    return Reply(
+        f"<response status = 'success'><result><key>{text}</key></result></response>".encode()
+    )
+
+
+def invalid_credential() -> Reply:
+    """HTTP 403 for a wrong password or API key, in the device's own shape."""
+    body = (
+        "<response status = 'error' code = '403'>"
+        "<result><msg>Invalid Credential</msg></result></response>"
+    )
+    return Reply(body.encode(), status=403)
+
+
 def error(code: int | None, *lines: str, http_status: int = 200) -> Reply:
+    if code == 403:
+        return invalid_credential()
     root = etree.Element("response", status="error")
     if code is not None:
         root.set("code", str(code))

@@ -86,6 +86,24 @@ class FirewallSettings:
     refuse_ecdsa_521: bool = True
     """``ecdsa-nbits 521`` is refused, as the Sectigo agent's supported key types suggest."""
     max_name_length: int = 63
+    multi_vsys: bool = False
+    """What ``show system info`` and ``type=version`` report as ``multi-vsys``."""
+    queue_commits: bool = True
+    """A commit asked for while another runs waits in the queue (``queued`` YES,
+    ``positionInQ``); off: refused with "Another commit/validate is in progress"."""
+    tfin_time_only: bool = False
+    """A finished job's ``tfin`` as ``HH:MM:SS`` (2018 samples) instead of a full timestamp."""
+    panorama_connected: bool = True
+    """With ``panorama_managed``: ``show panorama-status`` says ``Connected : yes``/``no``."""
+    reference_lines_as_xpath: bool = False
+    """Code-10 referrer lines as full XPaths (pan-chainguard #4) instead of the device's
+    arrow form ``certificate-profile -> X -> CA -> Y`` (Keyfactor's PaloAltoClient.cs)."""
+    multi_node_show_refused: bool = True
+    """``action=show`` of an XPath matching several nodes is refused (error, no code —
+    wording unverified); off: every match is returned."""
+    quoted_boundary_literal: bool = True
+    """A quoted multipart ``boundary=`` keeps its quotes, so the upload arrives empty (PAN-OS
+    refuses quoted boundaries); off: the quotes are stripped as RFC 2046 allows."""
     commit_by_other_after_writes: bool = False
     """After every successful write, another admin commits the whole candidate, and what
     would break is recorded in ``Firewall.binding_violations`` (issue 5: "another admin

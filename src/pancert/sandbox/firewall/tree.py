@@ -174,6 +174,27 @@ def path_of(node: etree._Element) -> str:
     return "/" + "/".join(reversed(steps))
 
 
+def arrow_of(node: etree._Element) -> str:
+    """A node's path as the device names a referrer in a code-10 reply: steps and entry names
+    joined by `` -> `` below its location (``certificate-profile -> client-ca -> CA -> web``)."""
+    steps: list[str] = []
+    current: etree._Element | None = node
+    while current is not None and current.tag != "config":
+        parent = current.getparent()
+        if current.tag == "shared" and parent is not None and parent.tag == "config":
+            break
+        if current.tag == "devices":
+            break
+        name = current.get("name")
+        if current.tag == "entry" and name is not None:
+            if name != "localhost.localdomain":
+                steps.append(name)
+        else:
+            steps.append(str(current.tag))
+        current = parent
+    return " -> ".join(reversed(steps))
+
+
 _REFERRERS = (
     "//ssl-tls-service-profile/entry/certificate[normalize-space(text())=$n]",
     "//rulebase/decryption/rules/entry/type/ssl-inbound-inspection/certificates/member"
@@ -186,13 +207,15 @@ _REFERRERS = (
 )
 
 
-def referrers(root: etree._Element, certificate: str) -> list[str]:
-    """Paths of every node that names ``certificate`` (what blocks its deletion, code 10)."""
+def referrers(root: etree._Element, certificate: str, *, arrows: bool = False) -> list[str]:
+    """Paths (or arrow-form lines) of every node that names ``certificate`` (what blocks its
+    deletion, code 10)."""
     found: list[str] = []
     for query in _REFERRERS:
         nodes = root.xpath(query, n=certificate)
         assert isinstance(nodes, list)
-        found.extend(path_of(n) for n in nodes if isinstance(n, etree._Element))
+        render = arrow_of if arrows else path_of
+        found.extend(render(n) for n in nodes if isinstance(n, etree._Element))
     return found
 
 
