@@ -50,6 +50,7 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
     from pancert.lifecycle.verify import trust_anchors
     from pancert.logs import get_logger, setup_logging
     from pancert.state import StateFolder, ensure_eula
+    from pancert.wiring import Connections
 
     debug = bool(getattr(args, "debug", False))
     setup_logging(None, debug=debug)
@@ -82,11 +83,19 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
         commit_timeout=loaded.app.commit_timeout,
         anchors=trust_anchors(loaded.app.scm_ca_bundle),
     )
+
+    async def run() -> RunReport:
+        connections = Connections(loaded)
+        try:
+            return await run_lifecycle(loaded, names, settings, connections)
+        finally:
+            await connections.aclose()
+
     if args.dry_run:
-        report = asyncio.run(run_lifecycle(loaded, names, settings))
+        report = asyncio.run(run())
     else:
         with state.lock():
-            report = asyncio.run(run_lifecycle(loaded, names, settings))
+            report = asyncio.run(run())
     print_report(report)
     summary = ", ".join(
         f"{sum(o.status is s for o in report.outcomes)} {s}"

@@ -93,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
         return status_codes.BAD_INPUT
     if args.online:
         from pancert.lifecycle.online import run_online
+        from pancert.wiring import Connections
 
-        online = run_online(loaded, names)
+        online = run_online(loaded, names, Connections(loaded))
         for line in online.lines:
             print(redact(line))
         if online.failures:

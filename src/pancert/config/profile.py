@@ -9,6 +9,7 @@ own (``sectigo_revoke_superseded``, ``paloalto_location``, ``paloalto_bindings``
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -98,6 +99,14 @@ def _cert_type(value: Any) -> Any:
             return int(text)
         return text.upper() if text.upper() in ("DV", "OV", "EV") else text
     return value
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _text(value: Any) -> Any:
@@ -256,6 +265,16 @@ class CertificateProfile(BaseModel):
         if isinstance(value, str) and _LOCATION.match(value.strip().lower()):
             return value.strip().lower()
         raise invalid(f"{value!r} is not a location", "shared, vsys1, vsys2, …")
+
+    @property
+    def dns_names(self) -> tuple[str, ...]:
+        """The SANs that are DNS names (the CN first); IP addresses are apart."""
+        return tuple(n for n in self.sans if not _is_ip(n))
+
+    @property
+    def ip_addresses(self) -> tuple[str, ...]:
+        """The SANs that are IP addresses (canonical text, as validated)."""
+        return tuple(n for n in self.sans if _is_ip(n))
 
     def content_hash(self) -> str:
         """SHA-256 of what the profile asks for (everything but where the file lives), stable

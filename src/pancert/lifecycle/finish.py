@@ -18,12 +18,11 @@ from pancert.errors import PancertError
 from pancert.lifecycle.journal import Step
 from pancert.lifecycle.outcome import Status
 from pancert.lifecycle.pair import RunSettings
+from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.rotate import Context
-from pancert.panos.client import PanosClient
 from pancert.panos.errors import CommitFailedError, JobTimeoutError
 from pancert.panos.models import Location
 from pancert.panos.snapshot import ConfigSnapshot
-from pancert.scm.models import ApiKind
 
 log = logging.getLogger("pancert.lifecycle")
 
@@ -38,7 +37,7 @@ def issued_not_after(ctx: Context) -> dt.datetime | None:
     return x509.load_pem_x509_certificates(rotation.chain_pem[0].encode())[0].not_valid_after_utc
 
 
-async def commit(fw: PanosClient, contexts: list[Context]) -> str | None:
+async def commit(fw: Firewall, contexts: list[Context]) -> str | None:
     """One admin-scoped partial commit for the firewall; the error text, or None when the
     commit succeeded or there was nothing to commit (the running configuration decides)."""
     firewall = contexts[0].pair.firewall
@@ -80,7 +79,7 @@ async def commit(fw: PanosClient, contexts: list[Context]) -> str | None:
     return None
 
 
-async def deploy(fw: PanosClient, contexts: list[Context], done: Done, fail_all: FailAll) -> None:
+async def deploy(fw: Firewall, contexts: list[Context], done: Done, fail_all: FailAll) -> None:
     """After a successful commit: check what is running (one read for the firewall), then
     record DEPLOYED."""
     if not contexts:
@@ -122,7 +121,7 @@ def _running_problem(running: ConfigSnapshot, ctx: Context) -> str | None:
 
 async def _deployed(ctx: Context) -> None:
     record, rotation = ctx.record, ctx.rotation
-    old_order = record.current_order_id
+    old_order, old_api = record.current_order_id, record.current_api
     record.current_object = rotation.object_name
     if rotation.object_name not in record.owned_objects:
         record.owned_objects.append(rotation.object_name)
@@ -148,16 +147,22 @@ async def _deployed(ctx: Context) -> None:
         rotation.object_name,
         rotation.order_id,
     )
-    if old_order is None or old_order == rotation.order_id or ctx.pair.ca.api is not ApiKind.ADMIN:
+    if old_order is None or old_order == rotation.order_id:
         return
+    if old_api is not None and old_api != rotation.api:
+        # an id of the other API names another order (or none) at this one
+        log.warning(
+            "%s: superseded order %s was placed with the %s API; retire it in SCM by hand",
+            ctx.pair.profile.name,
+            old_order,
+            old_api,
+        )
+        return
+    revoke = ctx.pair.profile.revoke_superseded
     try:
-        if ctx.pair.profile.revoke_superseded:
-            await ctx.pair.ca.revoke(
-                old_order, f"superseded by order {rotation.order_id}", reason_code=4
-            )
+        await ctx.pair.ca.retire_superseded(old_order, rotation.order_id, revoke=revoke)
+        if revoke:
             log.info("%s: revoked superseded order %s", ctx.pair.profile.name, old_order)
-        else:
-            await ctx.pair.ca.mark_renewed(old_order, rotation.order_id)
     except PancertError as exc:
         log.warning(
             "%s: SCM bookkeeping for superseded order %s failed: %s",

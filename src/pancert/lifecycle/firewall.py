@@ -29,6 +29,7 @@ from pancert.lifecycle.naming import is_rotation_of
 from pancert.lifecycle.outcome import PairOutcome, Status
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.plan import Action, Decision, Observed, decide
+from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.rotate import (
     Context,
     FirewallState,
@@ -39,7 +40,6 @@ from pancert.lifecycle.rotate import (
     prepare_csr,
     start_rotation,
 )
-from pancert.panos.client import PanosClient
 from pancert.panos.models import CertificateEntry, Location
 
 log = logging.getLogger("pancert.lifecycle")
@@ -48,7 +48,7 @@ _T = TypeVar("_T")
 
 class FirewallRun:
     def __init__(
-        self, fw: PanosClient, pairs: list[Pair], journal: Journal, settings: RunSettings
+        self, fw: Firewall, pairs: list[Pair], journal: Journal, settings: RunSettings
     ) -> None:
         self.fw = fw
         self.pairs = pairs

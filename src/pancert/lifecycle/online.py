@@ -12,9 +12,8 @@ from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal
-from pancert.lifecycle.run import Authorities, open_firewall
+from pancert.lifecycle.ports import AuthorityDiagnostics, DiagnosticsConnector
 from pancert.panos.models import Location
-from pancert.scm.interface import CertificateAuthority
 from pancert.scm.models import ApiKind, EnrollRequest
 
 _AUTO_RENEWING = {"scheduled", "started"}
@@ -38,33 +37,34 @@ class OnlineReport:
         self.lines.append(f"warning: {line}")
 
 
-async def check_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineReport:
+async def check_online(
+    loaded: LoadedConfig, names: list[str] | None, connector: DiagnosticsConnector
+) -> OnlineReport:
     report = OnlineReport()
     profiles = loaded.select_profiles(names)
-    authorities = Authorities(loaded)
     try:
         for label in sorted({p.credential for p in profiles.values()}):
-            await _check_credential(loaded, label, authorities, report, names)
+            await _check_credential(loaded, label, connector, report, names)
     finally:
-        await authorities.aclose()
+        await connector.aclose()
     firewalls = sorted({f for p in profiles.values() for f in p.firewall_profiles})
     locations = {
         f: sorted({p.location for p in profiles.values() if f in p.firewall_profiles})
         for f in firewalls
     }
     for name in firewalls:
-        await _check_firewall(loaded.firewalls[name], locations[name], report)
+        await _check_firewall(connector, loaded.firewalls[name], locations[name], report)
     return report
 
 
 async def _check_credential(
     loaded: LoadedConfig,
     label: str,
-    authorities: Authorities,
+    connector: DiagnosticsConnector,
     report: OnlineReport,
     names: list[str] | None,
 ) -> None:
-    ca = authorities.get(label)
+    ca = connector.authority_diagnostics(label)
     try:
         report.ok(f"SCM credential {label} ({ca.api} API): {await ca.check_access()}")
     except PancertError as exc:
@@ -75,7 +75,7 @@ async def _check_credential(
         request = EnrollRequest(
             csr_pem="",
             common_name=profile.common_name,
-            dns_names=profile.sans,
+            dns_names=profile.dns_names,
             request_id="validate",
             cert_type=profile.cert_type,
             term_days=profile.term_days,
@@ -101,7 +101,7 @@ async def _check_credential(
 
 
 async def _check_auto_renew(
-    loaded: LoadedConfig, profiles: set[str], authority: CertificateAuthority, report: OnlineReport
+    loaded: LoadedConfig, profiles: set[str], authority: AuthorityDiagnostics, report: OnlineReport
 ) -> None:
     for record in Journal(loaded.state_path).records():
         if record.profile not in profiles or record.current_order_id is None:
@@ -120,11 +120,14 @@ async def _check_auto_renew(
 
 
 async def _check_firewall(
-    firewall: FirewallProfile, locations: list[str], report: OnlineReport
+    connector: DiagnosticsConnector,
+    firewall: FirewallProfile,
+    locations: list[str],
+    report: OnlineReport,
 ) -> None:
     where = f"firewall {firewall.name} ({', '.join(firewall.urls)})"
     try:
-        async with open_firewall(firewall) as fw:
+        async with connector.firewall_diagnostics(firewall) as fw:
             version = await fw.version()
             info = await fw.system_info()
             ha = await fw.ha_state()
@@ -151,5 +154,7 @@ async def _check_firewall(
     )
 
 
-def run_online(loaded: LoadedConfig, names: list[str] | None) -> OnlineReport:
-    return asyncio.run(check_online(loaded, names))
+def run_online(
+    loaded: LoadedConfig, names: list[str] | None, connector: DiagnosticsConnector
+) -> OnlineReport:
+    return asyncio.run(check_online(loaded, names, connector))

@@ -12,15 +12,15 @@ from cryptography import x509
 from pancert.config.models import FirewallProfile
 from pancert.config.profile import CertificateProfile
 from pancert.lifecycle.plan import Mode, Wanted
+from pancert.lifecycle.ports import CertificateAuthority
 from pancert.panos.models import Location
-from pancert.scm.interface import CertificateAuthority
 
 
 def wanted_for(profile: CertificateProfile) -> Wanted:
     return Wanted(
         profile=profile.name,
         common_name=profile.common_name,
-        dns_names=profile.sans,
+        dns_names=profile.dns_names,
         key_type=profile.key_type,
         key_size=profile.key_size,
         window_days=profile.expiry_window_days,

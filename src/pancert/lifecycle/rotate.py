@@ -19,8 +19,8 @@ from pancert.errors import PancertError, ScmError
 from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.naming import new_request_id, object_name
 from pancert.lifecycle.pair import Pair, RunSettings, collect_delays
+from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.verify import verify_issued
-from pancert.panos.client import PanosClient
 from pancert.panos.models import CertificateEntry, CsrRequest, KeyAlgorithm
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.scm.errors import ScmOutcomeUnknown
@@ -58,7 +58,7 @@ class Context:
     pair: Pair
     record: PairRecord
     journal: Journal
-    fw: PanosClient
+    fw: Firewall
     settings: RunSettings
     inventory: dict[str, CertificateEntry]
     firewall: FirewallState = field(default_factory=FirewallState)
@@ -139,15 +139,13 @@ async def abandon(ctx: Context, why: str) -> None:
 
 def _csr_request(ctx: Context, name: str) -> CsrRequest:
     profile = ctx.pair.profile
-    dns = tuple(n for n in profile.sans if not _is_ip(n))
-    ips = tuple(n for n in profile.sans if _is_ip(n))
     return CsrRequest(
         name=name,
         common_name=profile.common_name,
         algorithm=KeyAlgorithm.RSA if profile.key_type == "RSA" else KeyAlgorithm.EC,
         key_size=profile.key_size,
-        dns_names=dns,
-        ip_addresses=ips,
+        dns_names=profile.dns_names,
+        ip_addresses=profile.ip_addresses,
         country=profile.country,
         state=profile.state,
         locality=profile.locality,
@@ -155,10 +153,6 @@ def _csr_request(ctx: Context, name: str) -> CsrRequest:
         organizational_units=(profile.organization_unit,) if profile.organization_unit else (),
         email=profile.email,
     )
-
-
-def _is_ip(name: str) -> bool:
-    return all(part.isdigit() for part in name.split(".")) or ":" in name
 
 
 async def prepare_csr(ctx: Context) -> None:
@@ -228,7 +222,7 @@ async def order(ctx: Context, *, resumed: bool) -> None:
             raise StepFailed("SCM find order", str(exc)) from exc
         if lookup.outcome is LookupOutcome.FOUND:
             assert lookup.order_id is not None
-            await _record_order(ctx, lookup.order_id, None)
+            await _record_order(ctx, lookup.order_id, None, api=str(lookup.api))
             return
         if lookup.outcome is LookupOutcome.NOT_FOUND and rotation.object_name not in ctx.inventory:
             # never ordered, and its key is gone too (reverted): start from a fresh CSR
@@ -247,7 +241,7 @@ async def order(ctx: Context, *, resumed: bool) -> None:
     request = EnrollRequest(
         csr_pem=rotation.csr_pem,
         common_name=profile.common_name,
-        dns_names=tuple(n for n in profile.sans if not _is_ip(n)),
+        dns_names=profile.dns_names,
         request_id=rotation.request_id,
         cert_type=profile.cert_type,
         term_days=profile.term_days,
@@ -271,12 +265,10 @@ async def order(ctx: Context, *, resumed: bool) -> None:
     await _record_order(ctx, ref.order_id, ref.renew_id, api=str(ref.api))
 
 
-async def _record_order(
-    ctx: Context, order_id: int, renew_id: str | None, api: str | None = None
-) -> None:
+async def _record_order(ctx: Context, order_id: int, renew_id: str | None, *, api: str) -> None:
     rotation = ctx.rotation
     rotation.order_id, rotation.renew_id = order_id, renew_id
-    rotation.api = api or str(ctx.pair.ca.api)
+    rotation.api = api
     rotation.step = Step.ORDERED
     rotation.ordered_at = ctx.settings.clock()
     await ctx.save()  # non-negotiable 2: the order id is durable before anything else happens
@@ -319,7 +311,7 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
             result.certificates_pem,
             csr_pem=rotation.csr_pem,
             common_name=profile.common_name,
-            dns_names=tuple(n for n in profile.sans if not _is_ip(n)),
+            dns_names=profile.dns_names,
             anchors=settings.anchors,
             now=settings.clock(),
         )

@@ -2,8 +2,8 @@
 
 Firewalls run concurrently up to ``pancert_max_parallel_firewalls``; calls to one firewall
 stay serialized inside :class:`FirewallRun`; SCM calls share one client (and one token) per
-credential label, bounded by :data:`SCM_CONCURRENCY`. Nothing here contacts SCM until a pair
-is due, so a run where nothing is due makes no SCM call.
+credential label (the ``connector`` decides; the SCM client bounds its requests in flight).
+Nothing here contacts SCM until a pair is due, so a run where nothing is due makes no SCM call.
 """
 
 from __future__ import annotations
@@ -11,91 +11,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from contextlib import AbstractAsyncContextManager
-from typing import cast
 
 from pancert.config import LoadedConfig
-from pancert.config.models import FirewallProfile
 from pancert.errors import PancertError
-from pancert.lifecycle.bounded import BoundedAuthority
 from pancert.lifecycle.firewall import FirewallRun
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.outcome import PairOutcome, RunReport, Status
 from pancert.lifecycle.pair import Pair, RunSettings
-from pancert.panos.client import PanosClient, open_client
-from pancert.panos.ha import open_pair
-from pancert.scm import open_ca
-from pancert.scm.interface import CertificateAuthority
+from pancert.lifecycle.ports import Connector
 
 log = logging.getLogger("pancert.lifecycle")
 
-SCM_CONCURRENCY = 8
-PANOS_TIMEOUT_S = 60.0
-
-
-def open_firewall(firewall: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
-    if firewall.tls_insecure:
-        log.warning(
-            "%s: paloalto_tls_insecure is true: the firewall's identity is NOT verified",
-            firewall.source,
-        )
-    assert firewall.api_key is not None, "the loader marks profiles without a key as broken"
-    if firewall.is_ha_pair:
-        # The pair offers every PanosClient method the lifecycle calls (duck typing; see
-        # pancert/panos/ha.py), so it is handed to the steps as one firewall.
-        pair = open_pair(
-            firewall.name,
-            (firewall.urls[0], firewall.urls[1]),
-            firewall.api_key,
-            commit_user=firewall.commit_user,
-            commit_description=firewall.commit_description,
-            sync_timeout_s=firewall.ha_sync_timeout,
-            ca_bundle=firewall.ca_bundle,
-            fingerprint=firewall.tls_fingerprint,
-            insecure=firewall.tls_insecure,
-            timeout=PANOS_TIMEOUT_S,
-        )
-        return cast(AbstractAsyncContextManager[PanosClient], pair)
-    return open_client(
-        firewall.url,
-        firewall.api_key,
-        ca_bundle=firewall.ca_bundle,
-        fingerprint=firewall.tls_fingerprint,
-        insecure=firewall.tls_insecure,
-        timeout=PANOS_TIMEOUT_S,
-    )
-
-
-class Authorities:
-    """One CA client per credential label, created on first use."""
-
-    def __init__(self, loaded: LoadedConfig) -> None:
-        self._loaded = loaded
-        self._clients: dict[str, BoundedAuthority] = {}
-
-    def get(self, label: str) -> CertificateAuthority:
-        if label not in self._clients:
-            app = self._loaded.app
-            inner = open_ca(
-                scm_url=app.scm_url,
-                credential=self._loaded.credentials[label],
-                auth_url=app.auth_url,
-                ca_bundle=app.scm_ca_bundle,
-            )
-            self._clients[label] = BoundedAuthority(inner, SCM_CONCURRENCY)
-        return self._clients[label]
-
-    async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-
 
 def build_pairs(
-    loaded: LoadedConfig, names: list[str] | None, authorities: Authorities
+    loaded: LoadedConfig, names: list[str] | None, connector: Connector
 ) -> dict[str, list[Pair]]:
     by_firewall: dict[str, list[Pair]] = defaultdict(list)
     for profile in loaded.select_profiles(names).values():
-        ca = authorities.get(profile.credential)
+        ca = connector.authority(profile.credential)
         for fw_name in profile.firewall_profiles:
             by_firewall[fw_name].append(
                 Pair(profile, loaded.firewalls[fw_name], ca, named=bool(names))
@@ -127,34 +60,31 @@ async def run_lifecycle(
     loaded: LoadedConfig,
     names: list[str] | None,
     settings: RunSettings,
+    connector: Connector,
 ) -> RunReport:
     report = RunReport()
     report.bad_input = [str(p) for p in loaded.problems_for(names)]
     journal = Journal(loaded.state_path)
-    authorities = Authorities(loaded)
-    try:
-        pairs = build_pairs(loaded, names, authorities)
-        if not names:
-            report.orphans = orphans(journal, loaded, pairs)
-        limit = asyncio.Semaphore(loaded.app.max_parallel_firewalls)
+    pairs = build_pairs(loaded, names, connector)
+    if not names:
+        report.orphans = orphans(journal, loaded, pairs)
+    limit = asyncio.Semaphore(loaded.app.max_parallel_firewalls)
 
-        async def one(group: list[Pair]) -> list[PairOutcome]:
-            async with limit:
-                return await _run_firewall(group, journal, settings)
+    async def one(group: list[Pair]) -> list[PairOutcome]:
+        async with limit:
+            return await _run_firewall(group, journal, settings, connector)
 
-        for outcomes in await asyncio.gather(*(one(g) for g in pairs.values())):
-            report.outcomes.extend(outcomes)
-    finally:
-        await authorities.aclose()
+    for outcomes in await asyncio.gather(*(one(g) for g in pairs.values())):
+        report.outcomes.extend(outcomes)
     return report
 
 
 async def _run_firewall(
-    group: list[Pair], journal: Journal, settings: RunSettings
+    group: list[Pair], journal: Journal, settings: RunSettings, connector: Connector
 ) -> list[PairOutcome]:
     firewall = group[0].firewall
     try:
-        async with open_firewall(firewall) as fw:
+        async with connector.firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
         message = f"{firewall.name} ({', '.join(firewall.urls)}): {exc}"

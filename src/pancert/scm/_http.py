@@ -88,6 +88,11 @@ def json_of(response: httpx.Response, operation: str) -> Any:
         ) from exc
 
 
+MAX_IN_FLIGHT = 8
+"""Requests one SCM client has on the wire at once: a run with hundreds of due pairs
+shares one client per credential, and SCM answers bursts with 429 (rate limiting)."""
+
+
 class ScmHttp:
     def __init__(
         self,
@@ -98,8 +103,10 @@ class ScmHttp:
         retry: RetryPolicy,
         probe_path: str,
         owns_client: bool,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.http = http
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.retry = retry
@@ -176,7 +183,8 @@ class ScmHttp:
     ) -> httpx.Response | None:
         """The response, or None when the call certainly never left and may be retried."""
         try:
-            return await self.http.send(request)
+            async with self._in_flight:
+                return await self.http.send(request)
         except _NOT_SENT as exc:
             if not last:
                 return None

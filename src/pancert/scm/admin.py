@@ -276,6 +276,16 @@ class AdminApiClient:
             if exc.code != -102 or (await self.details(order_id)).status.lower() != "revoked":
                 raise
 
+    async def retire_superseded(
+        self, old_order_id: int, new_order_id: int, *, revoke: bool
+    ) -> None:
+        """Revoke the superseded order (reason 4, superseded), or tell SCM the new order
+        renews it (``renew/manual``) so SCM's own expiry notices stop."""
+        if revoke:
+            await self.revoke(old_order_id, f"superseded by order {new_order_id}", reason_code=4)
+        else:
+            await self.mark_renewed(old_order_id, new_order_id)
+
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:
         await self._http.request(
             "renew_manual",

@@ -159,5 +159,14 @@ class EnrollmentApiClient:
             json_body={"message": reason or "revoked", "reasonCode": reason_code},
         )
 
+    async def retire_superseded(
+        self, old_order_id: int, new_order_id: int, *, revoke: bool
+    ) -> None:
+        """Revoke the superseded certificate (``DELETE /api/v1/certificates/{id}``, reason 4,
+        superseded: https://scm-rest-enrollment.readme.io/docs/revoke-certificate); without
+        ``revoke`` there is nothing to record, this API keeps no renewal bookkeeping."""
+        if revoke:
+            await self.revoke(old_order_id, f"superseded by order {new_order_id}", reason_code=4)
+
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:
         """The REST Enrollment API has no such call (enrollment ref §12.2): nothing to do."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from pancert.scm._http import RetryPolicy, ScmHttp
+from pancert.scm._http import MAX_IN_FLIGHT, RetryPolicy, ScmHttp
 from pancert.scm.admin import SSL, AdminApiClient
 from pancert.scm.auth import Authenticator, LegacyHeaders, OAuthClientCredentials
 from pancert.scm.common import ScmCredentialLike
@@ -120,11 +120,13 @@ def open_ca(
     clock: Callable[[], dt.datetime] = _utcnow,
     collect_formats: Sequence[str] = ("x509",),
     retry: RetryPolicy | None = None,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> CertificateAuthority:
     """The client for ``credential`` at ``scm_url``. TLS is verified against ``ca_bundle`` (or
     the system store); an injected ``http`` client is used as is and not closed by us.
     ``collect_formats`` (Admin API) are fetched in order and merged, e.g. ``("x509CO",
-    "x509IO")``; the REST Enrollment API has one download form."""
+    "x509IO")``; the REST Enrollment API has one download form. At most ``max_in_flight``
+    requests of this client are on the wire at once."""
     api = select_api(scm_url, credential)
     owns = http is None
     if http is None:
@@ -143,6 +145,7 @@ def open_ca(
         retry=retry or RetryPolicy(),
         probe_path=probe,
         owns_client=owns,
+        max_in_flight=max_in_flight,
     )
     if api is ApiKind.ADMIN:
         return AdminApiClient(transport, credential, clock=clock, collect_formats=collect_formats)

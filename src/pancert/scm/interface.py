@@ -61,4 +61,10 @@ class CertificateAuthority(Protocol):
         has no such call."""
         ...
 
+    async def retire_superseded(
+        self, old_order_id: int, new_order_id: int, *, revoke: bool
+    ) -> None:
+        """After a rotation: :meth:`revoke` the old order, or :meth:`mark_renewed`."""
+        ...
+
     async def aclose(self) -> None: ...

@@ -88,6 +88,8 @@ class OrderLookup:
     outcome: LookupOutcome
     order_id: int | None = None
     detail: str = ""
+    api: ApiKind = ApiKind.ADMIN
+    """Which API the found order id belongs to (``sslId`` or ``certId``)."""
 
 
 @dataclass(frozen=True)
