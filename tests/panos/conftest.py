@@ -62,9 +62,10 @@ def make_sandbox(sandbox_ca: SandboxCA, ca_bundle: Path) -> Iterator[Callable[..
 
     def make(count: int = 1, **overrides: object) -> Sandbox:
         fleet = FirewallFleet(sandbox_ca, count, settings=fast_settings(**overrides))
-        server = LoopbackServer(fleet.app, sandbox_ca, count=count).start()
+        server = LoopbackServer(fleet.app, sandbox_ca, count=count, tls_per_port=True).start()
         servers.append(server)
         fleet.bind(server.ports)
+        fleet.attach_tls(server.tls_contexts)
         return Sandbox(fleet, server, ca_bundle)
 
     yield make

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from pancert.panos import PanosClient, errors
-from pancert.panos import client as client_module
+from pancert.panos import jobs as jobs_module
 from pancert.panos.models import SHARED, Location
 from tests.panos.conftest import Sandbox
 from tests.panos.helpers import csr_request
@@ -215,4 +215,4 @@ def test_running_reads_show_only_what_a_commit_published(sandbox: Sandbox) -> No
 def test_polls_are_brought_forward_by_the_jobs_progress(
     scheduled: float, waited: float, progress: int, expected: float
 ) -> None:
-    assert client_module._next_poll(scheduled, waited, progress) == pytest.approx(expected)
+    assert jobs_module.next_poll(scheduled, waited, progress) == pytest.approx(expected)

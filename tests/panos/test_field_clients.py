@@ -10,10 +10,12 @@ import ssl
 import pan.xapi
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from panos import device, firewall
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from pancert.sandbox.ca import SandboxCA
+from panos import device, firewall
 from tests.panos.conftest import Sandbox
 
 GENERATE = (
@@ -117,10 +119,6 @@ def test_pan_python_keypair_and_private_key_imports(
 
 
 def _matching_pair(ca: SandboxCA) -> tuple[bytes, bytes]:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     private = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
@@ -141,9 +139,7 @@ def _firewall(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> firewall.Fir
     # honours SSL_CERT_FILE, is how an administrator points it at a private CA
     monkeypatch.setenv("SSL_CERT_FILE", str(sandbox.ca_bundle))
     port = int(sandbox.url().rsplit(":", 1)[1])
-    return firewall.Firewall(
-        "localhost", "admin", sandbox.firewall.password, port=port, timeout=10
-    )
+    return firewall.Firewall("localhost", "admin", sandbox.firewall.password, port=port, timeout=10)
 
 
 def test_pan_os_python_refresh_system_info(

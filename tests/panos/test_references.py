@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -120,3 +122,52 @@ def test_a_new_binding_only_gains_the_certificate(
         assert [r.kind for r in found] == [kind]
 
     sandbox.run(scenario)
+
+
+def test_certificate_profile_rebind_is_committed_by_an_admin_partial_commit(
+    sandbox: Sandbox,
+) -> None:
+    """Since PAN-OS 11.0.3-h3 a ``set`` on a partial XPath (the CA list plus a wrapping
+    ``<entry>``) is not attributed to the admin; pancert's full-XPath edit is."""
+    firewall = sandbox.firewall
+    firewall.seed_certificate("old")
+    firewall.seed_certificate("new")
+    firewall.set_reference("certificate_profile", "old", location="shared")
+    ca_list = "/config/shared/certificate-profile/entry[@name='client-ca']/CA"
+
+    async def scenario(client: PanosClient) -> None:
+        found = await client.references_to("old", SHARED)
+        reference = next(r for r in found if r.kind is ReferenceKind.CERTIFICATE_PROFILE)
+        await client.rebind(reference, "new")
+        result = await client.commit("admin", "rebind")
+        assert result.job_id is not None
+        await client.wait_for_job(result.job_id, 30, first_delay_s=0, sleep=_quick)
+        running = await client.references_to("new", SHARED, running=True)
+        assert [r.kind for r in running] == [ReferenceKind.CERTIFICATE_PROFILE]
+        assert not await client.pending_changes()
+
+    sandbox.run(scenario)
+    reply = httpx.post(
+        sandbox.url() + "/api/",
+        data={
+            "type": "config",
+            "action": "set",
+            "xpath": ca_list,
+            "element": "<entry name='old'/>",
+            "key": firewall.api_key,
+        },
+        verify=sandbox.verify,
+    )
+    assert 'code="20"' in reply.text
+
+    async def partial_commit(client: PanosClient) -> None:
+        assert (await client.commit("admin")).job_id is None
+        assert await client.pending_changes()
+
+    sandbox.run(partial_commit)
+    running_ca = firewall.running.xpath(ca_list + "/entry/@name")
+    assert running_ca == ["new"]
+
+
+async def _quick(_: float) -> None:
+    await asyncio.sleep(0.05)

@@ -17,18 +17,17 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
-from pancert.panos import builders, parsers, xpaths
+from pancert.panos import builders, jobs, parsers, xpaths
 from pancert.panos.chain import order_chain
 from pancert.panos.errors import (
     BindingTargetError,
-    CommitFailedError,
     ForeignChangesError,
-    JobTimeoutError,
     ObjectNotPresentError,
-    PanosHttpError,
+    PanosApiError,
     PanosReplyError,
     PanosTransportError,
 )
+from pancert.panos.identity import TlsIdentity
 from pancert.panos.models import (
     CertificateEntry,
     CommitResult,
@@ -44,7 +43,8 @@ from pancert.panos.models import (
 from pancert.panos.references import template_of
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.panos.tls import build_verify
-from pancert.panos.xml import E, check_envelope, child_text, parse, text_of, to_text
+from pancert.panos.transport import Transport, envelope
+from pancert.panos.xml import E, child_text, text_of, to_text
 from pancert.redaction import register_secret
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -53,30 +53,41 @@ Sleep = Callable[[float], Awaitable[None]]
 class PanosClient:
     """Named operations of the PAN-OS XML API against one firewall."""
 
-    def __init__(self, base_url: str, api_key: SecretStr | str, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: SecretStr | str,
+        http: httpx.AsyncClient,
+        identity: TlsIdentity | None = None,
+    ) -> None:
         self._url = base_url.rstrip("/") + "/api/"
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         register_secret(self._key.get_secret_value())
-        self._http = http
+        self.transport = Transport(self._url, self._key, http, identity)
 
     # -- transport ------------------------------------------------------------------------
+
+    @property
+    def identity(self) -> TlsIdentity | None:
+        return self.transport.identity
+
+    def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> None:
+        """The next commit binds this chain to the management interface: the API's TLS
+        identity changes with it (see :mod:`pancert.panos.identity`)."""
+        if self.transport.identity is None:
+            self.transport.identity = TlsIdentity()
+        self.transport.identity.expect(chain_pem)
 
     async def _send(
         self, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]] | None = None
     ) -> httpx.Response:
-        headers = {"X-PAN-KEY": self._key.get_secret_value()}
-        try:
-            return await self._http.post(self._url, data=fields, files=files, headers=headers)
-        except httpx.TransportError as exc:
-            raise PanosTransportError(
-                f"cannot reach {self._url}: {type(exc).__name__}: {exc}"
-            ) from exc
+        return await self.transport.send(fields, files)
 
     async def _xml(
         self, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]] | None = None
     ) -> etree._Element:
         response = await self._send(fields, files)
-        return _envelope(response)
+        return envelope(response)
 
     async def _op(self, cmd: etree._Element, location: Location | None = None) -> etree._Element:
         fields = {"type": "op", "cmd": to_text(cmd)}
@@ -108,7 +119,7 @@ class PanosClient:
             )
         except httpx.TransportError as exc:
             raise PanosTransportError(f"cannot reach {url}: {type(exc).__name__}") from exc
-        key = child_text(_envelope(response), "result/key")
+        key = child_text(envelope(response), "result/key")
         if not key:
             raise PanosReplyError("the keygen reply has no result/key")
         register_secret(key)
@@ -175,15 +186,29 @@ class PanosClient:
         response = await self._send(fields)
         body = response.content
         if response.status_code >= 400 or body.lstrip().startswith(b"<"):
-            _envelope(response)
+            envelope(response)
             raise PanosReplyError(f"the {fmt} export of {name} returned XML, not PEM")
         return body
 
     async def export_csr(self, name: str, location: Location) -> str:
-        body = await self._export(name, location, "pkcs10")
+        """The CSR of the pending entry ``name``. For a vsys location, when the export does
+        not answer it (no public tool sends ``vsys`` on ``type=export``, reference §5), the
+        CSR is read from the entry's ``<csr>`` in the candidate configuration."""
+        try:
+            body = await self._export(name, location, "pkcs10")
+        except (PanosApiError, PanosReplyError):
+            if location.is_shared:
+                raise
+            body = await self._entry_csr(name, location)
         if b"-----BEGIN CERTIFICATE REQUEST-----" not in body:
             raise PanosReplyError(f"the CSR export of {name} is not a PEM certificate request")
         return body.decode("ascii")
+
+    async def _entry_csr(self, name: str, location: Location) -> bytes:
+        result = await self._read(xpaths.certificate(location, name) + "/csr", running=False)
+        if result is None:
+            raise PanosReplyError(f"{name} in {location.name} has no CSR to export")
+        return text_of(result).encode("ascii", "replace") + b"\n"
 
     async def export_certificate(self, name: str, location: Location) -> str:
         body = await self._export(name, location, "pem")
@@ -292,7 +317,11 @@ class PanosClient:
             if reference.certificate and reference.certificate != new_name:
                 await self._config("delete", xpaths.member(reference.xpath, reference.certificate))
         else:
-            await self._config("set", reference.xpath, E("entry", name=new_name))
+            # a full XPath naming the new entry: PAN-OS 11.0.3-h3 dropped partial XPaths
+            # (a container plus a wrapping <entry>), whose changes an admin-scoped partial
+            # commit then leaves behind (pan-os-codegen PR #121, pan-os-python #570)
+            entry = xpaths.existing_entry(reference.xpath, new_name)
+            await self._config("edit", entry, E("entry", name=new_name))
             if reference.certificate and reference.certificate != new_name:
                 await self._config(
                     "delete", xpaths.existing_entry(reference.xpath, reference.certificate)
@@ -328,44 +357,15 @@ class PanosClient:
         first_delay_s: float = 2.0,
         sleep: Sleep = asyncio.sleep,
     ) -> JobResult:
-        """Poll ``show jobs id`` ≥ 2 s apart, times 1.5 up to 30 s, until FIN, then check
-        ``result`` (a FAIL raises :class:`CommitFailedError` with the job's detail lines).
-        ``timeout_s`` bounds the total time slept between polls."""
-        delay, waited = max(first_delay_s, 2.0), 0.0
-        while True:
-            result = await self.job(job_id)
-            if result.finished:
-                if not result.ok:
-                    raise CommitFailedError(job_id, result.details)
-                return result
-            wait = _next_poll(delay, waited, result.progress)
-            if waited + wait > timeout_s:
-                raise JobTimeoutError(job_id, waited)
-            await sleep(wait)
-            waited += wait
-            delay = min(delay * 1.5, 30.0)
-
-
-def _next_poll(scheduled: float, waited: float, progress: int) -> float:
-    """The x1.5 schedule, brought forward to when the job's own progress says it will end
-    (a 10 s commit is then seen at about 10 s, not at 16), never closer than 2 s."""
-    if 0 < progress < 100 and waited > 0:
-        expected = waited * (100 - progress) / progress
-        return max(2.0, min(scheduled, expected))
-    return scheduled
-
-
-def _envelope(response: httpx.Response) -> etree._Element:
-    body = response.content
-    if response.status_code >= 400 and not body.lstrip().startswith(b"<"):
-        raise PanosHttpError(response.status_code, body[:200].decode("utf-8", "replace"))
-    try:
-        root = parse(body)
-    except PanosReplyError:
-        if response.status_code >= 400:
-            raise PanosHttpError(response.status_code, "no PAN-OS envelope") from None
-        raise
-    return check_envelope(root, response.status_code)
+        """Poll ``show jobs id`` until FIN and check ``result`` (see :func:`jobs.wait`)."""
+        return await jobs.wait(
+            self.job,
+            job_id,
+            timeout_s,
+            first_delay_s=first_delay_s,
+            sleep=sleep,
+            rotating=lambda: self.identity is not None and self.identity.rotating,
+        )
 
 
 @contextlib.asynccontextmanager
@@ -377,8 +377,15 @@ async def open_client(
     fingerprint: str | None = None,
     insecure: bool = False,
     timeout: float = 30.0,
+    learned_pins: Sequence[str] = (),
 ) -> AsyncIterator[PanosClient]:
-    """A :class:`PanosClient` owning its ``httpx.AsyncClient`` for the ``async with`` block."""
+    """A :class:`PanosClient` owning its ``httpx.AsyncClient`` for the ``async with`` block.
+    ``learned_pins``: management certificates earlier runs installed and adopted."""
     verify = build_verify(ca_bundle, fingerprint, insecure)
+    identity = None if insecure else TlsIdentity(ca_bundle, learned_pins)
     async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:
-        yield PanosClient(url, api_key, http)
+        client = PanosClient(url, api_key, http, identity)
+        try:
+            yield client
+        finally:
+            await client.transport.aclose()

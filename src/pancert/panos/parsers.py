@@ -198,7 +198,7 @@ def system_info(root: etree._Element, panorama_status: str | None) -> SystemInfo
     system = root.find("result/system")
     if system is None:
         raise PanosReplyError("the system info reply has no result/system")
-    connected = bool(panorama_status) and "Connected" in (panorama_status or "")
+    connected = panorama_connected(panorama_status)
     return SystemInfo(
         model=child_text(system, "model") or "",
         sw_version=child_text(system, "sw-version") or "",
@@ -206,6 +206,15 @@ def system_info(root: etree._Element, panorama_status: str | None) -> SystemInfo
         hostname=child_text(system, "hostname") or "",
         panorama_managed=connected,
     )
+
+
+_CONNECTED = re.compile(r"Connected\s*:\s*(\S+)", re.IGNORECASE)
+
+
+def panorama_connected(status: str | None) -> bool:
+    """``show panorama-status`` text: managed when a server line says ``Connected : yes``;
+    a configured but disconnected Panorama prints ``Connected : no`` (not managed now)."""
+    return any(m.group(1).lower() == "yes" for m in _CONNECTED.finditer(status or ""))
 
 
 def version_at_least(sw_version: str, major: int, minor: int) -> bool:

@@ -41,14 +41,18 @@ def normalize_fingerprint(fingerprint: str) -> str:
 
 
 def _check_pin(context: ssl.SSLContext, der: bytes | None) -> None:
-    pin = getattr(context, "pin", None)
-    if pin is None:
+    pins: frozenset[str] | None = getattr(context, "pins", None)
+    if pins is None:
         return
     seen = hashlib.sha256(der or b"").hexdigest()
-    if der is None or not hmac.compare_digest(seen, pin):
+    matched = False
+    for pin in pins:  # every pin compared, in constant time each
+        matched |= hmac.compare_digest(seen, pin)
+    if der is None or not matched:
         raise PinMismatchError(
             f"the server's certificate (SHA-256 {seen}) does not match the pinned fingerprint"
         )
+    context.seen = seen  # type: ignore[attr-defined]
 
 
 class _PinnedSSLObject(ssl.SSLObject):
@@ -64,17 +68,36 @@ class _PinnedSSLSocket(ssl.SSLSocket):
 
 
 class PinnedContext(ssl.SSLContext):
-    """An SSL context that accepts exactly one certificate, identified by its SHA-256."""
+    """An SSL context that accepts only certificates identified by their SHA-256."""
 
-    pin: str
+    pins: frozenset[str]
+    seen: str | None = None
 
 
 def pinned_context(fingerprint: str) -> PinnedContext:
     context = PinnedContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.pin = normalize_fingerprint(fingerprint)
+    context.pins = frozenset({normalize_fingerprint(fingerprint)})
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.sslobject_class = _PinnedSSLObject
+    context.sslsocket_class = _PinnedSSLSocket
+    return context
+
+
+def pinned_chain_context(pins: frozenset[str], ca_bundle: Path | None) -> PinnedContext:
+    """Chain verified against ``ca_bundle`` (else the system store) **and** the leaf one of
+    ``pins``; the host name is not checked because the pin names the exact certificate.
+    For a management certificate pancert installed itself (see :mod:`pancert.panos.identity`)."""
+    context = PinnedContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.pins = frozenset(normalize_fingerprint(p) for p in pins)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=str(ca_bundle))
+    else:
+        context.load_default_certs()
     context.sslobject_class = _PinnedSSLObject
     context.sslsocket_class = _PinnedSSLSocket
     return context

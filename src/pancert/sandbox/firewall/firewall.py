@@ -187,7 +187,7 @@ class Firewall(Seeding):
             assert candidate is not None
             tree.strip_marks(candidate)
         else:
-            included = [c for c in pending if c.admin in partial_admins]
+            included = [c for c in pending if c.admin in partial_admins and c.attributed]
             candidate = None
         if not included:
             return None

@@ -111,7 +111,9 @@ def config(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
                 schema.check(xpath, action, wrapped)
             except schema.SchemaError as exc:
                 raise ApiError(12, f" {exc}", f" {exc.owner} is invalid") from exc
-            fw.change(Change(user, action, xpath, params["element"]))
+            partial = action == "set" and schema.partial_xpath(xpath, wrapped)
+            attributed = not (partial and fw.settings.partial_xpath_unattributed)
+            fw.change(Change(user, action, xpath, params["element"], attributed=attributed))
             return message("command succeeded", 20)
         if action in ("rename", "move", "clone"):
             keys = ("newname", "where", "dst", "from")

@@ -129,3 +129,11 @@ def _walk(chain: list[str], node: etree._Element, owner: str | None) -> None:
         if allowed is not None and child.tag not in allowed:
             raise SchemaError(name, child.tag)
         _walk(here, child, name)
+
+
+def partial_xpath(xpath: str, element: etree._Element) -> bool:
+    """A ``set`` on a container whose element wraps named entries (a "partial XPath")."""
+    last = re.split(r"/(?![^\[]*\])", xpath.rstrip("/"))[-1]
+    if "@name=" in last:
+        return False
+    return any(child.tag == "entry" and child.get("name") for child in element)

@@ -101,6 +101,12 @@ class FirewallSettings:
     multi_node_show_refused: bool = True
     """``action=show`` of an XPath matching several nodes is refused (error, no code —
     wording unverified); off: every match is returned."""
+    partial_xpath_unattributed: bool = True
+    """A ``set`` on a partial XPath (container + wrapping ``<entry>``) is not attributed to
+    the admin, so admin-scoped partial commits leave it pending (PAN-OS 11.0.3-h3+)."""
+    export_ignores_vsys: bool = True
+    """``type=export`` looks in shared whatever ``vsys=`` says (no public tool sends ``vsys``
+    on an export, so whether the device honours it is unverified); off: it is honoured."""
     quoted_boundary_literal: bool = True
     """A quoted multipart ``boundary=`` keeps its quotes, so the upload arrives empty (PAN-OS
     refuses quoted boundaries); off: the quotes are stripped as RFC 2046 allows."""

@@ -37,8 +37,9 @@ def export(fw: Firewall, params: dict[str, str]) -> Reply:
     if not fmt:
         raise ApiError(400, 'Parameter "format" is required while exporting certificate')
     name = params.get("certificate-name", "")
-    check_location(fw, location_of(params))
-    entry = find_entry(fw.candidate, location_of(params), name)
+    location = "shared" if fw.settings.export_ignores_vsys else location_of(params)
+    check_location(fw, location)
+    entry = find_entry(fw.candidate, location, name)
     if entry is None:
         raise ApiError(7, f"Certificate {name} does not exist")
     if fmt == "pkcs10":
