@@ -12,7 +12,7 @@ import pytest
 
 from pancert.sandbox.firewall import Firewall
 from pancert.sandbox.ha import HaPair
-from pancert.sandbox.world import HA_PROFILE, SandboxWorld
+from pancert.sandbox.world import HA_PROFILE, ProfileSpec, SandboxWorld
 
 from .conftest import (
     MUTATING,
@@ -25,6 +25,7 @@ from .conftest import (
     running_text,
 )
 
+SHARED = "/config/shared"
 GP_TLS = f"{VSYS1}/ssl-tls-service-profile/entry[@name='gp-tls']/certificate"
 
 
@@ -157,3 +158,40 @@ def test_sync_disabled_is_a_clear_failure_and_nothing_is_written(
     assert "Enable Config Sync" in result.text
     assert all(writes(fw) == {} for fw in pair.peers)
     assert orders_for(world) == 0
+
+
+def test_per_peer_management_certificates_rotate_on_both_peers(
+    world: SandboxWorld, pair: HaPair
+) -> None:
+    """Each peer's management interface selects its own SSL/TLS profile (the selection does
+    not sync); one certificate profile per peer binds that profile. Both are rotated through
+    the active peer; sync carries them, and each peer's selection now presents its own new
+    certificate."""
+    for peer in pair.peers:
+        peer.management.context = None  # record what is served; TLS adoption is tested apart
+    profiles = pair.per_peer_management()
+    specs = tuple(
+        ProfileSpec(
+            name=f"mgmt-{peer.name}",
+            common_name=f"{peer.name}-mgmt.example.com",
+            firewalls=("fw_ha1",),
+            location="shared",
+            key_type="EC",
+            key_size=256,
+            bindings=(("ssl_tls_service_profile", profile),),
+            extra={"paloalto_allow_management": True},
+        )
+        for peer, profile in zip(pair.peers, profiles, strict=True)
+    )
+    agent = configure(world, *specs)
+    for round_ in ("renew", "renew --force"):
+        result = agent(*round_.split())
+        assert result.code == 0, result.text
+        for peer, spec in zip(pair.peers, specs, strict=True):
+            current = agent.journal(spec.name, "fw_ha1")["current_object"]
+            for fw in pair.peers:  # the objects and profiles are on both peers
+                assert current in certificate_names(fw, SHARED)
+            assert peer.management.served == current  # and each peer serves its own
+    assert pair.passive_writes == []
+    assert writes(pair.passive) == {}
+    assert orders_for(world) == 4

@@ -281,6 +281,12 @@ class HaPairClient:
             job_id, timeout_s, first_delay_s=first_delay_s, sleep=sleep
         )
 
+    def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> None:
+        """Either peer may present this leaf after the commit and the sync (each peer's
+        management selection is its own), so both clients may adopt it."""
+        for peer in self.peers:
+            peer.expect_management_certificate(chain_pem)
+
     # -- writes ---------------------------------------------------------------------------
 
     async def generate_csr(self, request: CsrRequest, location: Location) -> str:

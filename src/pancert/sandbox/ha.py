@@ -45,6 +45,7 @@ DEVICE_LOCAL = "/config/devices/entry[@name='localhost.localdomain']/deviceconfi
 """Not synced (PAN-OS admin guide, "What settings don't sync in active/passive HA":
 https://docs.paloaltonetworks.com/pan-os/10-0/pan-os-admin/high-availability/reference-ha-synchronization/what-settings-dont-sync-in-activepassive-ha)."""
 
+_SHARED_PROFILES = "/config/shared/ssl-tls-service-profile"
 SYNCED = "synchronized"
 IN_PROGRESS = "synchronization in progress"
 NOT_SYNCED = "not synchronized"
@@ -168,6 +169,25 @@ class HaPair:
         self.running_sync = IN_PROGRESS
         self.sync_due = time.monotonic() + self.switches.sync_delay_s
         return success(element("msg", None, element("line", QUEUED)))
+
+    def per_peer_management(self) -> list[str]:
+        """What an administrator sets up once for per-peer management certificates: one
+        shared SSL/TLS service profile per peer (``mgmt-tls-<peer>``, synced like every
+        profile) and, on each peer, the device-local selection of its own profile. Returns
+        the profile names in peer order."""
+        names = [f"mgmt-tls-{peer.name}" for peer in self.peers]
+        template = tree.select(self.active.running, f"{_SHARED_PROFILES}/entry[@name='mgmt-tls']")
+        for root in (self.active.running, self.active.candidate):
+            container = tree.ensure(root, _SHARED_PROFILES)[0]
+            for name in names:
+                entry = copy.deepcopy(template[0])
+                entry.set("name", name)
+                container.append(entry)
+        self._sync()
+        for peer, name in zip(self.peers, names, strict=True):
+            for root in (peer.running, peer.candidate):
+                tree.select(root, f"{DEVICE_LOCAL}/ssl-tls-service-profile")[0].text = name
+        return names
 
     # -- calls and switches ---------------------------------------------------------------
 
