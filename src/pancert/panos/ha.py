@@ -111,6 +111,29 @@ def _describe(states: Sequence[HaState], urls: Sequence[str]) -> str:
     )
 
 
+def choose_active(name: str, urls: Sequence[str], states: Sequence[HaState]) -> int:
+    """The index of the peer to write to, or the error that says why there is none."""
+    if any(not s.enabled for s in states):
+        raise NoActivePeerError(
+            f"HA pair {name}: HA is not enabled on every peer ({_describe(states, urls)}); "
+            "list HA peers only in paloalto_url"
+        )
+    active = [i for i, s in enumerate(states) if s.active]
+    if len(active) == 2:  # active/active: the active-primary is the one to change
+        active = [i for i in active if states[i].local_state == "active-primary"] or active
+    if len(active) != 1:
+        raise NoActivePeerError(
+            f"HA pair {name}: {'no' if not active else 'more than one'} active peer "
+            f"({_describe(states, urls)}); nothing was written"
+        )
+    if states[active[0]].sync_enabled is False:
+        raise HaSyncDisabledError(
+            f"HA pair {name}: config sync is disabled (running-sync-enabled: no on "
+            f"{urls[active[0]]}); pancert writes only to pairs that sync"
+        )
+    return active[0]
+
+
 class HaPairClient:
     """Two :class:`PanosClient` peers as one firewall (the methods the lifecycle uses)."""
 
@@ -167,36 +190,17 @@ class HaPairClient:
                 raise NoActivePeerError(
                     f"HA pair {self.name}: cannot read the HA state of {url}: {exc}"
                 ) from exc
-        ready = states
-        if any(not s.enabled for s in ready):
-            raise NoActivePeerError(
-                f"HA pair {self.name}: HA is not enabled on every peer "
-                f"({_describe(states, self.urls)}); list HA peers only in paloalto_url"
-            )
-        active = [i for i, s in enumerate(ready) if s.active]
-        if len(active) == 2:  # active/active: the active-primary is the one to change
-            active = [i for i in active if ready[i].local_state == "active-primary"]
-        if len(active) != 1:
-            raise NoActivePeerError(
-                f"HA pair {self.name}: {'no' if not active else 'more than one'} active peer "
-                f"({_describe(states, self.urls)}); nothing was written"
-            )
-        chosen = ready[active[0]]
-        if chosen.sync_enabled is False:
-            raise HaSyncDisabledError(
-                f"HA pair {self.name}: config sync is disabled (running-sync-enabled: no on "
-                f"{self.urls[active[0]]}); pancert writes only to pairs that sync"
-            )
-        if self._active is not None and self._active != active[0]:
-            log.warning("HA pair %s: the active peer is now %s", self.name, self.urls[active[0]])
-        self._active = active[0]
+        chosen = choose_active(self.name, self.urls, states)
+        if self._active is not None and self._active != chosen:
+            log.warning("HA pair %s: the active peer is now %s", self.name, self.urls[chosen])
+        self._active = chosen
         log.info(
             "HA pair %s: writing to the active peer %s (%s)",
             self.name,
-            self.urls[active[0]],
+            self.urls[chosen],
             _describe(states, self.urls),
         )
-        return active[0]
+        return chosen
 
     async def _write(self, call: Callable[[PanosClient], Awaitable[_T]]) -> _T:
         try:
