@@ -195,3 +195,17 @@ def test_per_peer_management_certificates_rotate_on_both_peers(
     assert pair.passive_writes == []
     assert writes(pair.passive) == {}
     assert orders_for(world) == 4
+
+
+def test_validate_online_reads_both_peers_and_names_the_active(
+    world: SandboxWorld, pair: HaPair, agent: Agent
+) -> None:
+    result = agent("validate", "--online")
+    assert result.code == 0, result.text
+    assert "HA active, writes go to the active peer" in result.out
+    calls = [fw.recorder.counts().get("ha_state", 0) for fw in pair.peers]
+    assert all(n >= 1 for n in calls), calls
+    pair.set_switches({"sync_enabled": False})
+    broken = agent("validate", "--online")
+    assert broken.code != 0
+    assert "config sync is disabled" in broken.text
