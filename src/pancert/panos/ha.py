@@ -39,7 +39,7 @@ from pydantic import SecretStr
 
 from pancert.errors import PanosError
 from pancert.panos.client import PanosClient, open_client
-from pancert.panos.errors import PassiveHaPeerError
+from pancert.panos.errors import PanosApiError, PassiveHaPeerError
 from pancert.panos.models import (
     CertificateEntry,
     CommitResult,
@@ -270,8 +270,21 @@ class HaPairClient:
     async def check_owner(self, xpath: str, commit_user: str) -> None:
         await self.active.check_owner(xpath, commit_user)
 
+    async def _job_peer(self, job_id: int) -> PanosClient:
+        """Job ids are per device: a commit journaled before a failover ran on the peer that
+        is passive now, so a job the active peer does not know is looked up there."""
+        try:
+            await self.active.job(job_id)
+        except PanosApiError:
+            try:
+                await self.passive.job(job_id)
+            except PanosApiError:
+                return self.active  # known nowhere: let the active peer's error speak
+            return self.passive
+        return self.active
+
     async def job(self, job_id: int) -> JobResult:
-        return await self.active.job(job_id)
+        return await (await self._job_peer(job_id)).job(job_id)
 
     async def wait_for_job(
         self,
@@ -281,9 +294,8 @@ class HaPairClient:
         first_delay_s: float = 2.0,
         sleep: Sleep = asyncio.sleep,
     ) -> JobResult:
-        return await self.active.wait_for_job(
-            job_id, timeout_s, first_delay_s=first_delay_s, sleep=sleep
-        )
+        peer = await self._job_peer(job_id)
+        return await peer.wait_for_job(job_id, timeout_s, first_delay_s=first_delay_s, sleep=sleep)
 
     def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> None:
         """Either peer may present this leaf after the commit and the sync (each peer's
