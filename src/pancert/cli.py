@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Protocol, cast
 
 from pancert import __version__, commands, status_codes
+from pancert.commands._exits import for_error
 from pancert.errors import PancertError
 from pancert.redaction import redact
 
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return available[args.command].run(args)
     except PancertError as exc:
         _print_error(exc, debug)
-        return exc.exit_code
+        return for_error(exc)
     except KeyboardInterrupt:
         print("pancert: interrupted", file=sys.stderr)
         return 130

@@ -2,14 +2,20 @@
 
 ::
 
-    PancertError                    exit 1 unless a subclass says otherwise
-    ├── UsageError                  exit 2: the command line is wrong
-    ├── ConfigError                 exit 2: files or fields are wrong (carries every Problem)
-    ├── EulaNotAcceptedError        exit 2: a non-interactive first run without acceptance
-    ├── SecretsError                exit 2: an encrypted file cannot be read or written
-    ├── LockHeldError               exit 3: another run holds the state folder's lock
-    ├── ScmError                    exit 1: Sectigo SCM (subtree in pancert.scm.errors)
-    └── PanosError                  exit 1: PAN-OS XML API (subtree in pancert.panos.errors)
+    PancertError                    a failure (exit 1)
+    ├── BadInputError               a person must fix the input (exit 2)
+    │   ├── UsageError              the command line is wrong
+    │   ├── ConfigError             files or fields are wrong (carries every Problem)
+    │   ├── EulaNotAcceptedError    a non-interactive first run without acceptance
+    │   └── SecretsError            an encrypted file cannot be read or written
+    ├── LockHeldError               another run holds the state folder's lock (exit 3)
+    ├── ScmError                    Sectigo SCM (subtree in pancert.scm.errors)
+    └── PanosError                  PAN-OS XML API (subtree in pancert.panos.errors)
+
+Bad input is a type: errors of other subtrees that a person must fix in a file (a binding
+that names nothing, an SCM type that cannot be resolved) also derive from
+:class:`BadInputError`. Exit codes follow from the type in one place,
+:func:`pancert.commands._exits.for_error`.
 
 Leaves carry fields (codes, statuses, paths) rather than prose, so callers decide by type and
 field, never by matching message text. Messages never contain secrets; the CLI additionally
@@ -24,13 +30,16 @@ from dataclasses import dataclass, field
 class PancertError(Exception):
     """Root of every error pancert raises on purpose."""
 
-    exit_code: int = 1
     hint: str | None = None
     """One line telling the user what to do next, printed under the message."""
 
 
-class UsageError(PancertError):
-    exit_code = 2
+class BadInputError(PancertError):
+    """A file, a field or the command line must be fixed by a person."""
+
+
+class UsageError(BadInputError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -49,11 +58,10 @@ class Problem:
 
 
 @dataclass
-class ConfigError(PancertError):
+class ConfigError(BadInputError):
     """Every problem found, across every file, in one run."""
 
     problems: list[Problem] = field(default_factory=list)
-    exit_code = 2
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -62,18 +70,16 @@ class ConfigError(PancertError):
         return "\n".join(str(p) for p in self.problems)
 
 
-class EulaNotAcceptedError(PancertError):
-    exit_code = 2
+class EulaNotAcceptedError(BadInputError):
+    pass
 
 
-class SecretsError(PancertError):
+class SecretsError(BadInputError):
     """An encrypted (sops) file could not be decrypted, encrypted or written."""
-
-    exit_code = 2
 
 
 class LockHeldError(PancertError):
-    exit_code = 3
+    pass
 
 
 class ScmError(PancertError):

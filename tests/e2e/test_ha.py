@@ -165,6 +165,10 @@ def test_sync_disabled_is_a_clear_failure_and_nothing_is_written(
     assert "Enable Config Sync" in result.text
     assert all(writes(fw) == {} for fw in pair.peers)
     assert orders_for(world) == 0
+    (row,) = agent.status()
+    assert row["last_error"]["error"] == "HaSyncDisabledError"
+    assert "config sync is disabled" in row["last_error"]["message"]
+    assert "Enable Config Sync" in row["last_error"]["hint"]  # the hint reaches status --json
 
 
 def test_per_peer_management_certificates_rotate_on_both_peers(

@@ -18,7 +18,7 @@ def wanted(**overrides: Any) -> Wanted:
         profile="web",
         common_name="www.example.com",
         dns_names=("www.example.com", "api.example.com"),
-        key_type="RSA",
+        key_type=KeyAlgorithm.RSA,
         key_size=2048,
         window_days=30,
         force_renewal=False,

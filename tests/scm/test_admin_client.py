@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 from pydantic import SecretStr
 
+from pancert.commands._exits import for_error
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.scm import DEFAULT_TYPES, cabf_max_days
 from pancert.scm import (
@@ -208,7 +209,7 @@ def test_level_without_map_and_two_matching_types_lists_the_types(scm: Running) 
         assert "Sandbox Multi-Domain SSL (DV)" in text
         assert "terms: 90, 200, 365" in text
         assert "RSA 2048" in text
-        assert info.value.exit_code == 2
+        assert for_error(info.value) == 2
 
     scm.run(run)
 

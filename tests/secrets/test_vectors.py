@@ -12,6 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pancert import redaction
+from pancert.commands._exits import for_error
 from pancert.secrets import (
     MacMismatchError,
     MalformedValueError,
@@ -192,7 +193,7 @@ def test_negative_vector_fails(
     with pytest.raises(error) as caught:
         decrypt_text(source.read_text(), source=source, gnupg_home=gnupg_home)
     assert str(source) in str(caught.value)
-    assert caught.value.exit_code == 2
+    assert for_error(caught.value) == 2
 
 
 @pytest.mark.parametrize(("relative", "error"), NEGATIVE, ids=[n[0] for n in NEGATIVE])

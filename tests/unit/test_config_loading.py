@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pancert import secrets as pancert_secrets
+from pancert.commands._exits import for_error
 from pancert.config import CONFIG_ENV, LoadedConfig, load_config
 from pancert.config.yamlio import load_yaml
 from pancert.errors import ConfigError, UsageError
@@ -58,7 +59,7 @@ def test_a_miss_lists_every_path_tried(isolated_env: Path) -> None:
     text = str(caught.value)
     assert "/nonexistent/pancert.yaml" in text
     assert "config.yaml (from the current folder)" in text
-    assert caught.value.exit_code == 2
+    assert for_error(caught.value) == 2
 
 
 def test_explicit_config_never_falls_back(isolated_env: Path) -> None:
@@ -359,7 +360,7 @@ def test_select_profiles_rejects_what_is_not_a_certificate_profile(
     loaded = load(make_folder(isolated_env))
     with pytest.raises(UsageError) as caught:
         loaded.select_profiles([name])
-    assert caught.value.exit_code == 2
+    assert for_error(caught.value) == 2
 
 
 def test_broken_profiles_are_left_out_and_reported_for_their_selection(isolated_env: Path) -> None:

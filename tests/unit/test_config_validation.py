@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pancert.commands._exits import for_error
 from pancert.config import LoadedConfig, load_config
 from pancert.errors import ConfigError
 from tests.unit.test_config_support import make_folder
@@ -432,7 +433,7 @@ def test_config_yaml_problems_raise_all_at_once(
     with pytest.raises(ConfigError) as caught:
         load(make_folder(tmp_path, config=config))
     assert {p.field for p in caught.value.problems} == fields
-    assert caught.value.exit_code == 2
+    assert for_error(caught.value) == 2
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "key: [1\n", "{a: 1, a: 2}\n"])

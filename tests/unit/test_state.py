@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pancert.commands._exits import for_error
 from pancert.errors import EulaNotAcceptedError, LockHeldError
 from pancert.state import ACCEPT_ENV, LICENCE_NOTICE, StateFolder, ensure_eula
 
@@ -42,7 +43,7 @@ def test_a_second_holder_is_refused_with_exit_code_3(tmp_path: Path) -> None:
     try:
         with pytest.raises(LockHeldError) as caught, state.lock():
             pytest.fail("the lock was taken twice")
-        assert caught.value.exit_code == 3
+        assert for_error(caught.value) == 3
         assert str(state.lock_path) in str(caught.value)
         assert "another pancert run is in progress" in str(caught.value)
     finally:
@@ -102,7 +103,7 @@ def test_non_interactive_without_acceptance_fails_with_the_fix(
     state = StateFolder(tmp_path)
     with pytest.raises(EulaNotAcceptedError) as caught:
         ensure_eula(state, accept_flag=False, environ=environ, interactive=False)
-    assert caught.value.exit_code == 2
+    assert for_error(caught.value) == 2
     assert caught.value.hint is not None
     assert "--accept-eula" in caught.value.hint
     assert not state.eula_accepted()

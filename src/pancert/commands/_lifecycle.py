@@ -43,6 +43,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, profile_required: bool) 
 
 
 def run_action(args: argparse.Namespace, mode: Mode) -> int:
+    from pancert.commands._exits import for_run
     from pancert.config import load_config
     from pancert.lifecycle.outcome import Status
     from pancert.lifecycle.pair import RunSettings
@@ -102,7 +103,7 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
         for s in Status
         if any(o.status is s for o in report.outcomes)
     )
-    code = report.exit_code(settings.clock())
+    code = for_run(report, settings.clock())
     log.info("summary: %s; exit %d", summary or "nothing selected", code)
     return code
 
@@ -118,6 +119,8 @@ def print_report(report: RunReport) -> None:
             f"{outcome.status}: {outcome.message}"
         )
         print(redact(line))
+        if outcome.hint:
+            print(redact(f"    hint: {outcome.hint}"))
         for change in outcome.plan:
             print(redact(f"    {change}"))
         for name, paths in outcome.kept.items():

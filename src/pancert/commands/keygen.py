@@ -47,8 +47,10 @@ def _loaded(args: argparse.Namespace) -> LoadedConfig | None:
 
 
 def _profile_path(name: str, loaded: LoadedConfig | None) -> Path:
+    from pancert.config.fields import profile_name
+
     path = Path(name)
-    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    stem = profile_name(path.name)
     if loaded is not None and stem in loaded.firewalls:
         return loaded.firewalls[stem].source
     candidates = [path, path.with_suffix(".yaml")] if not path.suffix else [path]

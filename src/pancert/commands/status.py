@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
     table = Table(*COLUMNS, title=f"pancert status ({loaded.config_path})")
     for row in rows:
         data = row.as_json()
+        if row.last_error is not None:
+            hint = f" (hint: {row.last_error.hint})" if row.last_error.hint else ""
+            data["last_error"] = row.last_error.message + hint
         if row.not_after is not None:
             data["not_after"] = f"{row.not_after:%Y-%m-%d %H:%M}"
         table.add_row(*(redact("" if data[c] is None else str(data[c])) for c in COLUMNS))

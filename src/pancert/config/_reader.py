@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from pancert.config.fields import prepare, problems_from
+from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile, check_profile_name
 from pancert.config.yamlio import read_document
@@ -100,7 +100,7 @@ class Reader:
         return found
 
     def firewall(self, path: Path) -> FirewallProfile | None:
-        name = path.stem
+        name = profile_name(path.name)
         try:
             doc = read_document(path, gnupg_home=self.app.gnupg_home)
         except ConfigError as exc:
@@ -145,7 +145,7 @@ class Reader:
         broken: dict[str, list[Problem]] = {}
         files: dict[str, Path] = {}
         for path in paths:
-            name = path.stem
+            name = profile_name(path.name)
             if name in files:
                 broken.setdefault(name, []).append(
                     Problem(

@@ -74,6 +74,16 @@ def parse_optional_text(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def profile_name(text: str) -> str:
+    """The profile name a file name or ``-p`` value stands for: ``web.yaml``, ``web.YML``
+    and ``web`` all name ``web`` (the one place the suffix is stripped)."""
+    name = text.strip()
+    for suffix in (".yaml", ".yml"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def split_list(value: Any) -> Any:
     """A comma-separated string or a YAML list, as a list of non-empty stripped strings."""
     if value is None:

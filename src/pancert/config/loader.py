@@ -16,9 +16,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pancert.config._reader import CREDENTIALS_FILE, Reader
-from pancert.config.fields import prepare, problems_from
+from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile
+from pancert.config.resolved import ResolvedProfile, resolve
 from pancert.config.yamlio import read_document
 from pancert.errors import ConfigError, Problem, UsageError
 
@@ -84,10 +85,7 @@ class LoadedConfig:
 
     def _resolve(self, name: str) -> str:
         path = Path(name)
-        stem = path.name
-        for suffix in (".yaml", ".yml"):
-            if stem.lower().endswith(suffix):
-                stem = stem[: -len(suffix)]
+        stem = profile_name(path.name)
         if path.parent != Path() and path.parent.resolve() != self.app.cert_profile_path.resolve():
             raise UsageError(
                 f"-p {name}: certificate profiles live in {self.app.cert_profile_path}",
@@ -114,6 +112,10 @@ class LoadedConfig:
         :meth:`problems_for`, so a run still processes the others.
         """
         return {n: self.profiles[n] for n in self.resolve_names(names) if n in self.profiles}
+
+    def resolved(self, names: Iterable[str] | None) -> list[ResolvedProfile]:
+        """The selected valid profiles, resolved for the lifecycle (see :meth:`select_profiles`)."""
+        return [resolve(p, self.firewalls) for p in self.select_profiles(names).values()]
 
     def problems_for(self, names: Iterable[str] | None) -> list[Problem]:
         """The problems that concern the selected profiles (every problem when all are)."""

@@ -26,14 +26,19 @@ from pancert.config.fields import (
     check_dns_name,
     check_email,
     invalid,
+    profile_name,
     split_list,
 )
+from pancert.panos.models import KeyAlgorithm
 
 __all__ = ["KEY_SIZES", "MAX_PROFILE_NAME", "Binding", "CertificateProfile", "check_profile_name"]
 
-KEY_SIZES: dict[str, tuple[int, ...]] = {"RSA": (2048, 3072, 4096), "EC": (256, 384, 521)}
+KEY_SIZES: dict[KeyAlgorithm, tuple[int, ...]] = {
+    KeyAlgorithm.RSA: (2048, 3072, 4096),
+    KeyAlgorithm.EC: (256, 384, 521),
+}
 """The guide's key types and sizes ("The following key types are supported")."""
-DEFAULT_KEY_SIZE = {"RSA": 2048, "EC": 256}
+DEFAULT_KEY_SIZE = {KeyAlgorithm.RSA: 2048, KeyAlgorithm.EC: 256}
 MAX_PROFILE_NAME = 54
 """Rotated objects are named ``<profile>-<8 base32>`` and PAN-OS names stop at 63 characters."""
 MAX_COMMON_NAME = 64
@@ -87,7 +92,7 @@ def _firewall_names(value: Any) -> Any:
     names = split_list(value)
     if not isinstance(names, list):
         return value
-    return tuple(re.sub(r"\.ya?ml$", "", n, flags=re.IGNORECASE) for n in names)
+    return tuple(profile_name(n) for n in names)
 
 
 def _cert_type(value: Any) -> Any:
@@ -143,7 +148,7 @@ class CertificateProfile(BaseModel):
         None, alias="sectigo_csr_organization_unit", max_length=64
     )
     email: OptionalText = Field(None, alias="sectigo_csr_email_address")
-    key_type: Literal["RSA", "EC"] = Field("RSA", alias="sectigo_csr_key_type")
+    key_type: KeyAlgorithm = Field(KeyAlgorithm.RSA, alias="sectigo_csr_key_type")
     key_size: Int = Field(alias="sectigo_csr_key_size")
     force_renewal: Bool = Field(False, alias="sectigo_force_renewal")
     expiry_window_days: Int = Field(30, ge=0, le=366, alias="sectigo_expiry_window")
@@ -168,7 +173,8 @@ class CertificateProfile(BaseModel):
         """The size defaults by type (RSA 2048, EC 256) when the profile names none."""
         if isinstance(data, dict) and data.get("sectigo_csr_key_size") in (None, ""):
             kind = str(data.get("sectigo_csr_key_type") or "RSA").strip().upper()
-            data = {**data, "sectigo_csr_key_size": DEFAULT_KEY_SIZE.get(kind, 2048)}
+            size = DEFAULT_KEY_SIZE.get(KeyAlgorithm(kind), 2048) if kind in KEY_SIZES else 2048
+            data = {**data, "sectigo_csr_key_size": size}
         return data
 
     @field_validator("firewall_profiles")
@@ -234,13 +240,13 @@ class CertificateProfile(BaseModel):
         kind = "EC" if kind in ("ECDSA", "EC") else kind
         if kind not in KEY_SIZES:
             raise invalid(f"{value!r} is not a key type", "RSA, EC")
-        return kind
+        return KeyAlgorithm(kind)
 
     @field_validator("key_size")
     @classmethod
     def _key_size(cls, value: int, info: ValidationInfo) -> int:
         kind = info.data.get("key_type")
-        if isinstance(kind, str) and value not in KEY_SIZES[kind]:
+        if isinstance(kind, KeyAlgorithm) and value not in KEY_SIZES[kind]:
             allowed = ", ".join(map(str, KEY_SIZES[kind]))
             raise invalid(f"{value} is not a valid {kind} key size", allowed)
         if value not in {size for sizes in KEY_SIZES.values() for size in sizes}:

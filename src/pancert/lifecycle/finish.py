@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 
 from cryptography import x509
 
-from pancert.errors import PancertError
-from pancert.lifecycle.journal import Step
-from pancert.lifecycle.outcome import Status
+from pancert.errors import ConfigError, PancertError, Problem
+from pancert.lifecycle.failures import StepFailed
+from pancert.lifecycle.journal import SeenCertificate, Step
 from pancert.lifecycle.pair import RunSettings
 from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.rotate import Context
@@ -26,8 +26,8 @@ from pancert.panos.snapshot import ConfigSnapshot
 
 log = logging.getLogger("pancert.lifecycle")
 
-Done = Callable[[Context, Status, str], None]
-FailAll = Callable[[list[Context], str], Awaitable[None]]
+Done = Callable[[Context, str], None]
+FailAll = Callable[[list[Context], PancertError], Awaitable[None]]
 
 
 def issued_not_after(ctx: Context) -> dt.datetime | None:
@@ -37,16 +37,21 @@ def issued_not_after(ctx: Context) -> dt.datetime | None:
     return x509.load_pem_x509_certificates(rotation.chain_pem[0].encode())[0].not_valid_after_utc
 
 
-async def commit(fw: Firewall, contexts: list[Context]) -> str | None:
-    """One admin-scoped partial commit for the firewall; the error text, or None when the
+async def commit(fw: Firewall, contexts: list[Context]) -> PancertError | None:
+    """One admin-scoped partial commit for the firewall; the error, or None when the
     commit succeeded or there was nothing to commit (the running configuration decides)."""
     firewall = contexts[0].pair.firewall
     settings = contexts[0].settings
     user = firewall.commit_user
     if user is None:
-        return (
-            f"{firewall.source}: paloalto_commit_user: required to commit (the admin the "
-            "API key belongs to)"
+        return ConfigError(
+            [
+                Problem(
+                    str(firewall.source),
+                    "paloalto_commit_user",
+                    "required to commit (the admin the API key belongs to)",
+                )
+            ]
         )
     rotations = [c for c in contexts if c.record.rotation is not None]
     earlier = {c.rotation.commit_job for c in rotations if c.rotation.commit_job is not None}
@@ -71,11 +76,13 @@ async def commit(fw: Firewall, contexts: list[Context]) -> str | None:
         job = await fw.wait_for_job(result.job_id, settings.commit_timeout, sleep=_sleep(settings))
         log.info("%s: commit job %s finished: %s", firewall.name, job.job_id, job.result)
     except (CommitFailedError, JobTimeoutError) as exc:
-        return (
-            f"PAN-OS commit: {exc}; the changes stay in the candidate and the next run commits them"
+        return StepFailed(
+            "PAN-OS commit",
+            exc,
+            hint=exc.hint or "the changes stay in the candidate and the next run commits them",
         )
     except PancertError as exc:
-        return f"PAN-OS commit: {exc}"
+        return StepFailed("PAN-OS commit", exc)
     return None
 
 
@@ -87,15 +94,15 @@ async def deploy(fw: Firewall, contexts: list[Context], done: Done, fail_all: Fa
     try:
         running = await fw.snapshot(running=True)
     except PancertError as exc:
-        await fail_all(contexts, f"PAN-OS read running configuration: {exc}")
+        await fail_all(contexts, StepFailed("PAN-OS read running configuration", exc))
         return
     for ctx in contexts:
         problem = _running_problem(running, ctx)
         if problem:
-            await fail_all([ctx], problem)
+            await fail_all([ctx], StepFailed("PAN-OS commit", problem))
             continue
         await _deployed(ctx)
-        done(ctx, Status.CONVERGED, f"deployed {ctx.record.current_object}")
+        done(ctx, f"deployed {ctx.record.current_object}")
 
 
 def _sleep(settings: RunSettings) -> Callable[[float], Awaitable[None]]:
@@ -108,14 +115,14 @@ def _running_problem(running: ConfigSnapshot, ctx: Context) -> str | None:
     entry = next((e for e in running.certificates(location) if e.name == name), None)
     if entry is None or entry.certificate_pem is None or not entry.has_private_key:
         return (
-            f"PAN-OS commit: the running configuration has no signed {name} after the "
+            f"the running configuration has no signed {name} after the "
             "commit (another admin may have reverted the candidate); the next run retries"
         )
     bound = {(r.kind, r.name) for r in running.references_to(name, location)}
     missing = [b for b in ctx.pair.profile.bindings if (b.kind, b.name) not in bound]
     if missing:
         names = ", ".join(f"{b.kind} {b.name}" for b in missing)
-        return f"PAN-OS commit: {names} does not use {name} in the running configuration"
+        return f"{names} does not use {name} in the running configuration"
     return None
 
 
@@ -132,7 +139,10 @@ async def _deployed(ctx: Context) -> None:
     if ctx.pair.profile.force_renewal:
         # this content now has a certificate issued for it: the flag has done its job
         record.forced_hash = rotation.profile_hash
-    record.last_error = None
+    installed = ctx.inventory.get(rotation.object_name)
+    if installed is not None:
+        record.seen = SeenCertificate.of(installed)
+    record.last_error = record.last_error_hint = record.last_error_kind = None
     rotation.step = Step.DEPLOYED
     rotation.last_error = None
     await ctx.save()

@@ -1,49 +1,86 @@
-"""Everything one run does on one firewall, in the order issue 5 prescribes.
+"""Execute: everything one run does on one firewall, in this order.
 
-1. Read: HA state, then one certificate inventory per location in use.
-2. Decide each pair purely (:mod:`pancert.lifecycle.plan`).
-3. CSRs, one pair after another (the management plane is one queue).
-4. Orders and collection for all due pairs at once (SCM issuance overlaps).
-5. Import, rebind, prune, one pair after another.
-6. One admin-scoped partial commit for the firewall; then verify the running configuration
+1. Gather (:mod:`~pancert.lifecycle.gather`): one certificate read per location in use.
+2. Decide each pair purely (:mod:`~pancert.lifecycle.decide`, :mod:`~pancert.lifecycle.plan`).
+3. Remember what changed since the journal (adoption, what now serves the profile); ask
+   the HA state once something is due (a passive peer refuses writes).
+4. CSRs, one pair after another (the management plane is one queue).
+5. Orders and collection for all due pairs at once (SCM issuance overlaps).
+6. Import, rebind, prune, one pair after another.
+7. One admin-scoped partial commit for the firewall; then verify the running configuration
    and record DEPLOYED.
 
-One pair's failure never stops the others; each ends with a :class:`PairOutcome`.
+Each step records its own journal transition (:mod:`~pancert.lifecycle.rotate`,
+:mod:`~pancert.lifecycle.install`, :mod:`~pancert.lifecycle.finish`). One pair's failure
+never stops the others; each ends with an immutable :class:`PairOutcome` that carries the
+error itself, and the journal keeps its message, hint and class for ``status``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import Any
 
-from pancert import status_codes
 from pancert.errors import PancertError
 from pancert.lifecycle import finish
+from pancert.lifecycle.decide import PairPlan, plan_pair
+from pancert.lifecycle.failures import calling, root_of
+from pancert.lifecycle.gather import gather
 from pancert.lifecycle.install import install, retry_kept
 from pancert.lifecycle.journal import Journal, PairRecord, Step
-from pancert.lifecycle.naming import is_rotation_of
-from pancert.lifecycle.outcome import PairOutcome, Status
+from pancert.lifecycle.outcome import PairOutcome, Status, failed, kept_view
 from pancert.lifecycle.pair import Pair, RunSettings
-from pancert.lifecycle.plan import Action, Decision, Observed, decide
 from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.rotate import (
     Context,
     FirewallState,
-    StepFailed,
     abandon,
     collect,
     order,
     prepare_csr,
     start_rotation,
 )
-from pancert.panos.models import CertificateEntry, Location
+from pancert.panos.errors import PassiveHaPeerError
 
 log = logging.getLogger("pancert.lifecycle")
-_T = TypeVar("_T")
+
+
+def note_error(record: PairRecord, error: PancertError) -> None:
+    """The last failure of a pair, as ``status`` shows it: message, hint and class."""
+    record.last_error = str(error)
+    record.last_error_hint = error.hint
+    record.last_error_kind = type(root_of(error)).__name__
+    if record.rotation is not None:
+        record.rotation.last_error = str(error)
+
+
+async def record_failure(
+    journal: Journal, pairs: list[Pair], error: PancertError, settings: RunSettings
+) -> list[PairOutcome]:
+    """Pairs that ended before any step ran (firewall unreachable, key refused, passive peer):
+    their failure is journalled all the same, so ``status`` shows it and its hint."""
+    outcomes = []
+    for pair in pairs:
+        log.error("%s on %s: %s", pair.profile.name, pair.firewall.name, _with_hint(error))
+        outcomes.append(failed(pair.profile.name, pair.firewall.name, error))
+        if settings.dry_run:
+            continue
+        try:
+            record = journal.load(*pair.key) or PairRecord(
+                profile=pair.profile.name, firewall=pair.firewall.name
+            )
+            note_error(record, error)
+            await asyncio.to_thread(journal.save, record, settings.clock())
+        except PancertError as exc:
+            log.error("%s on %s: %s", pair.profile.name, pair.firewall.name, exc)
+    return outcomes
+
+
+def _with_hint(error: PancertError) -> str:
+    return f"{error} (hint: {error.hint})" if error.hint else str(error)
 
 
 class FirewallRun:
@@ -58,157 +95,87 @@ class FirewallRun:
         self.outcomes: dict[tuple[str, str], PairOutcome] = {}
         self.failed: set[tuple[str, str]] = set()
         self.state = FirewallState()
-        self.kept: list[Context] = []
-        """Pairs with nothing due but superseded objects kept earlier: retried this run."""
 
-    def _outcome(self, pair: Pair, status: Status, message: str, **extra: object) -> None:
-        outcome = PairOutcome(pair.profile.name, pair.firewall.name, status, message)
-        for key, value in extra.items():
-            setattr(outcome, key, value)
-        self.outcomes[pair.key] = outcome
+    def _result(self) -> list[PairOutcome]:
+        return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
 
     async def run(self) -> list[PairOutcome]:
         try:
-            inventory = await self._read()
+            observation = await gather(self.fw, self.pairs, self.journal, self.settings.clock())
         except PancertError as exc:
-            for pair in self.pairs:
-                self._outcome(pair, Status.FAILED, str(exc))
-            return list(self.outcomes.values())
-        contexts = self._decide(inventory)
-        if self.settings.dry_run or not (contexts or self.kept):
-            return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
-        try:
-            await self._check_active()
-        except PancertError as exc:
-            for ctx in [*contexts, *self.kept]:
-                await self._fail(ctx, str(exc), Status.FAILED)
-            return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
-        for ctx in contexts:
-            if ctx.record.rotation is None or not ctx.record.in_flight:
-                await start_rotation(ctx, self.outcomes[ctx.pair.key].reason or "due")
-        await self._converge(contexts)
-        return [self.outcomes[p.key] for p in self.pairs if p.key in self.outcomes]
-
-    async def _check_active(self) -> None:
-        """Asked only when something is to change: a run with nothing due costs one read per
-        firewall and location. A passive HA peer refuses writes (code 15) and receives the
-        active peer's configuration by sync, so its pairs fail with the remedy."""
-        ha = await _call("PAN-OS show high-availability state", self.fw.ha_state)
-        if ha.passive:
-            raise StepFailed(
-                "PAN-OS show high-availability state",
-                f"{self.name} is the passive HA peer; point its profile at the "
-                "active peer (changes sync from there)",
-            )
-
-    async def _read(self) -> dict[Location, dict[str, CertificateEntry]]:
-        inventory: dict[Location, dict[str, CertificateEntry]] = {}
-        for location in dict.fromkeys(p.location for p in self.pairs):
-            entries = await _call(
-                "PAN-OS read certificates", functools.partial(self.fw.certificates, location)
-            )
-            inventory[location] = {e.name: e for e in entries}
-        return inventory
-
-    def _decide(self, inventory: dict[Location, dict[str, CertificateEntry]]) -> list[Context]:
-        now = self.settings.clock()
-        due: list[Context] = []
+            return await record_failure(self.journal, self.pairs, exc, self.settings)
+        plans: list[PairPlan] = []
         for pair in self.pairs:
-            entries = inventory[pair.location]
-            try:
-                record = self.journal.load(*pair.key) or self._adopt(pair, entries)
-            except PancertError as exc:
-                self._outcome(pair, Status.FAILED, str(exc))
+            planned = plan_pair(pair, observation, self.settings)
+            if isinstance(planned, PairOutcome):
+                self.outcomes[pair.key] = planned
+                log.error("%s on %s: %s", pair.profile.name, self.name, planned.message)
                 continue
-            current = entries.get(record.current_object or pair.profile.name)
-            decision = decide(
-                Observed(pair.wanted, current, record, now),
-                self.settings.mode,
-                force=self.settings.force,
-                named=pair.named,
-            )
-            extra = _current_facts(current, now)
+            decision = planned.decision
             log.info(
                 "%s on %s: %s (%s)", pair.profile.name, self.name, decision.action, decision.message
             )
-            if decision.action in (Action.ROTATE, Action.RESUME):
-                if self.settings.dry_run:
-                    self._outcome(
-                        pair,
-                        Status.PLANNED,
-                        _plan_text(pair, decision, record, current),
-                        reason=str(decision.reason),
-                        **extra,
-                    )
-                    continue
-                due.append(
-                    Context(pair, record, self.journal, self.fw, self.settings, entries, self.state)
-                )
-                self._outcome(
-                    pair, Status.FAILED, "not finished", reason=str(decision.reason), **extra
-                )
-            elif decision.action is Action.FAIL:
-                self._outcome(
-                    pair,
-                    Status.BAD_INPUT,
-                    f"{pair.profile.source}: sectigo_expiry_window: {decision.message}",
-                    reason=str(decision.reason),
-                    **extra,
-                )
-            elif decision.action is Action.REPORT:
-                self._outcome(
-                    pair, Status.REPORTED, decision.message, reason=str(decision.reason), **extra
-                )
-            else:
-                self._outcome(
-                    pair,
-                    Status.UNCHANGED,
-                    decision.message,
-                    reason=str(decision.reason),
-                    kept=dict(record.kept_superseded),
-                    **extra,
-                )
-                if record.kept_superseded:
-                    self.kept.append(
-                        Context(
-                            pair, record, self.journal, self.fw, self.settings, entries, self.state
-                        )
-                    )
-                if pair.wanted.force_renewal and record.forced_hash == pair.wanted.content_hash:
-                    log.warning(
-                        "%s: sectigo_force_renewal is still true; it forced one "
-                        "rotation already and will not force another until the profile "
-                        "changes",
-                        pair.profile.source,
-                    )
-        return due
+            self._warn_forced(planned)
+            self.outcomes[pair.key] = planned.outcome
+            plans.append(planned)
+        if self.settings.dry_run:
+            return self._result()
+        contexts = [self._context(p) for p in plans]
+        for ctx, plan in zip(contexts, plans, strict=True):
+            if plan.remember:
+                await ctx.save()
+        due = [c for c, p in zip(contexts, plans, strict=True) if p.due]
+        kept = [
+            c
+            for c, p in zip(contexts, plans, strict=True)
+            if not p.due and p.outcome.status is Status.UNCHANGED and c.record.kept_superseded
+        ]
+        if not (due or kept):
+            return self._result()
+        try:
+            await self._check_active()
+        except PancertError as exc:
+            for ctx in [*due, *kept]:
+                await self._fail(ctx, exc)
+            return self._result()
+        for ctx, plan in zip(contexts, plans, strict=True):
+            if plan.due and (ctx.record.rotation is None or not ctx.record.in_flight):
+                await start_rotation(ctx, str(plan.decision.reason))
+        await self._converge(due, kept)
+        return self._result()
 
-    def _adopt(self, pair: Pair, entries: dict[str, CertificateEntry]) -> PairRecord:
-        """No journal yet: start from what the firewall and the Sectigo agent's .ids file show,
-        never by ordering blindly. Objects named by pancert's rotation rule are pancert's."""
-        record = PairRecord(profile=pair.profile.name, firewall=pair.firewall.name)
-        ours = sorted(
-            (
-                e
-                for e in entries.values()
-                if is_rotation_of(e.name, pair.profile.name) and e.certificate_pem is not None
-            ),
-            key=lambda e: e.not_after.timestamp() if e.not_after else 0.0,
+    def _context(self, plan: PairPlan) -> Context:
+        return Context(
+            plan.pair,
+            plan.record,
+            self.journal,
+            self.fw,
+            self.settings,
+            dict(plan.entries),
+            self.state,
         )
-        if ours:
-            record.current_object = ours[-1].name
-            record.current_not_after = ours[-1].not_after
-            record.current_common_name = ours[-1].common_name
-            record.owned_objects = [e.name for e in ours if e.name != pair.profile.name]
-        ids = self.journal.read_ids(pair.profile.name)
-        if ids is not None and record.current_object == pair.profile.name:
-            record.current_order_id, record.current_renew_id = ids
-        if record.current_object is not None and not self.settings.dry_run:
-            # remembered once, so status and later runs know what was adopted
-            self.journal.save(record, self.settings.clock())
-        return record
 
-    async def _converge(self, contexts: list[Context]) -> None:
+    def _warn_forced(self, plan: PairPlan) -> None:
+        wanted = plan.pair.wanted
+        if not plan.due and wanted.force_renewal and plan.record.forced_hash == wanted.content_hash:
+            log.warning(
+                "%s: sectigo_force_renewal is still true; it forced one rotation already and "
+                "will not force another until the profile changes",
+                plan.pair.profile.source,
+            )
+
+    async def _check_active(self) -> None:
+        """Asked only when something is to change: a run with nothing due costs one read per
+        firewall and location. A passive HA peer refuses writes and receives the active
+        peer's configuration by sync, so its pairs fail with the remedy."""
+        with calling("PAN-OS show high-availability state"):
+            ha = await self.fw.ha_state()
+            if ha.passive:
+                raise PassiveHaPeerError(
+                    None, (f"{self.name} is the passive HA peer (changes sync from the active)",)
+                )
+
+    async def _converge(self, contexts: list[Context], kept: list[Context]) -> None:
         for ctx in contexts:
             await self._guard(ctx, self._prepare(ctx))
         ordered = [
@@ -222,36 +189,37 @@ class FirewallRun:
             for c in contexts
             if self._alive(c) and c.rotation.step in (Step.ISSUED, Step.IMPORTED)
         ]
-        if not installing and not self.kept:
+        if not installing and not kept:
             return
         try:
-            self.state.snapshot = await _call("PAN-OS read configuration", self.fw.snapshot)
+            with calling("PAN-OS read configuration"):
+                self.state.snapshot = await self.fw.snapshot()
         except PancertError as exc:
-            await self._fail_all(installing, str(exc))
+            await self._fail_all(installing, exc)
             return
         changed = [ctx for ctx in installing if await self._guard(ctx, self._install(ctx))]
-        retired = [ctx for ctx in self.kept if await self._retire_kept(ctx)]
+        retired = [ctx for ctx in kept if await self._retire_kept(ctx)]
         if not changed and not retired:
             return
         error = await finish.commit(self.fw, changed + retired)
         if error is not None:
             await self._fail_all(changed, error)
             for ctx in retired:
-                log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, error)
+                log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, _with_hint(error))
             return
         await finish.deploy(self.fw, changed, self._done, self._fail_all)
         for ctx in retired:
             await ctx.save()
-            self.outcomes[ctx.pair.key].kept = dict(ctx.record.kept_superseded)
+            self._revise(ctx.pair, kept=kept_view(ctx.record.kept_superseded))
 
     async def _retire_kept(self, ctx: Context) -> bool:
         """Delete kept superseded objects nothing uses any more; True when one was deleted."""
         try:
             changes = await retry_kept(ctx)
         except PancertError as exc:
-            log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, exc)
+            log.warning("%s on %s: %s", ctx.pair.profile.name, self.name, _with_hint(exc))
             return False
-        self.outcomes[ctx.pair.key].plan = changes
+        self._revise(ctx.pair, plan=tuple(changes))
         for change in changes:
             log.info("%s on %s: %s", ctx.pair.profile.name, self.name, change)
         return bool(changes)
@@ -280,34 +248,32 @@ class FirewallRun:
             rotation = ctx.rotation
             self._revise(
                 ctx.pair,
-                Status.PENDING,
-                f"order {rotation.order_id} is not issued yet; collected again next run",
+                status=Status.PENDING,
+                message=f"order {rotation.order_id} is not issued yet; collected again next run",
                 order_id=rotation.order_id,
                 pending_since=rotation.pending_since,
             )
 
     async def _install(self, ctx: Context) -> None:
         changes = await install(ctx)
-        self.outcomes[ctx.pair.key].plan = changes
+        self._revise(ctx.pair, plan=tuple(changes))
 
-    def _revise(self, pair: Pair, status: Status, message: str, **changes: Any) -> None:
-        """A new status for a pair, keeping what the run already knew about it."""
-        self.outcomes[pair.key] = dataclasses.replace(
-            self.outcomes[pair.key], status=status, message=message, **changes
-        )
+    def _revise(self, pair: Pair, **changes: Any) -> None:
+        """A new outcome for a pair, keeping what the run already knew about it."""
+        self.outcomes[pair.key] = dataclasses.replace(self.outcomes[pair.key], **changes)
 
-    def _done(self, ctx: Context, status: Status, message: str) -> None:
-        converged = status is Status.CONVERGED
+    def _done(self, ctx: Context, message: str) -> None:
         previous = self.outcomes[ctx.pair.key]
         self._revise(
             ctx.pair,
-            status,
-            message,
+            status=Status.CONVERGED,
+            message=message,
+            error=None,
             object_name=ctx.record.current_object,
             order_id=ctx.record.current_order_id,
-            not_after=finish.issued_not_after(ctx) if converged else previous.not_after,
-            kept=dict(ctx.record.kept_superseded),
-            current_expired=previous.current_expired and not converged,
+            not_after=finish.issued_not_after(ctx) or previous.not_after,
+            kept=kept_view(ctx.record.kept_superseded),
+            current_expired=False,
         )
 
     async def _guard(self, ctx: Context, step: Awaitable[None]) -> bool:
@@ -315,58 +281,27 @@ class FirewallRun:
         try:
             await step
         except PancertError as exc:
-            bad_input = exc.exit_code == status_codes.BAD_INPUT
-            await self._fail(ctx, str(exc), Status.BAD_INPUT if bad_input else Status.FAILED)
+            await self._fail(ctx, exc)
             return False
         return True
 
-    async def _fail_all(self, contexts: list[Context], message: str) -> None:
+    async def _fail_all(self, contexts: list[Context], error: PancertError) -> None:
         for ctx in contexts:
-            await self._fail(ctx, message, Status.FAILED)
+            await self._fail(ctx, error)
 
     def _alive(self, ctx: Context) -> bool:
         return ctx.record.rotation is not None and ctx.pair.key not in self.failed
 
-    async def _fail(self, ctx: Context, message: str, status: Status) -> None:
+    async def _fail(self, ctx: Context, error: PancertError) -> None:
         self.failed.add(ctx.pair.key)
-        ctx.record.last_error = message
-        if ctx.record.rotation is not None:
-            ctx.record.rotation.last_error = message
+        note_error(ctx.record, error)
         await ctx.save()
-        log.error("%s on %s: %s", ctx.pair.profile.name, self.name, message)
+        log.error("%s on %s: %s", ctx.pair.profile.name, self.name, _with_hint(error))
+        outcome = failed(ctx.pair.profile.name, self.name, error)
         self._revise(
             ctx.pair,
-            status,
-            message,
+            status=outcome.status,
+            message=outcome.message,
+            error=error,
             order_id=ctx.record.rotation.order_id if ctx.record.rotation else None,
         )
-
-
-async def _call(call: str, fn: Callable[[], Awaitable[_T]]) -> _T:
-    try:
-        return await fn()
-    except PancertError as exc:
-        raise StepFailed(call, str(exc)) from exc
-
-
-def _current_facts(current: CertificateEntry | None, now: object) -> dict[str, object]:
-    if current is None:
-        return {}
-    expired = current.not_after is not None and current.not_after <= now  # type: ignore[operator]
-    return {"object_name": current.name, "not_after": current.not_after, "current_expired": expired}
-
-
-def _plan_text(
-    pair: Pair, decision: Decision, record: PairRecord, current: CertificateEntry | None
-) -> str:
-    old = current.name if current else None
-    steps = [f"{decision.reason}: {decision.message}"]
-    if decision.action is Action.RESUME and record.rotation is not None:
-        steps.append(f"resume {record.rotation.object_name} from {record.rotation.step}")
-    else:
-        steps.append(f"generate key + CSR on {pair.firewall.name}, order from SCM, import")
-    if old:
-        steps.append(f"rebind references of {old} to the new object, then delete {old}")
-    steps += [f"bind {b.kind} {b.name}" for b in pair.profile.bindings]
-    steps.append(f"commit as {pair.firewall.commit_user or '(paloalto_commit_user unset)'}")
-    return "; ".join(steps)

@@ -1,6 +1,6 @@
 """ISSUED → IMPORTED: import onto the CSR entry, verify it, rebind, then prune.
 
-The candidate changes go in the order that keeps any commit safe (issue 5, "Doing" step 4):
+The candidate changes go in the order that keeps any commit safe:
 whoever commits the candidate at any moment gets a working configuration, because a
 reference is only ever moved to an entry that already holds a verified certificate and key,
 and an object is only deleted once nothing points at it.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from pancert.errors import PancertError
+from pancert.errors import ConfigError, PancertError, Problem
+from pancert.lifecycle.failures import StepFailed, calling
 from pancert.lifecycle.journal import Step
-from pancert.lifecycle.rotate import Context, StepFailed, superseded
-from pancert.panos.errors import BindingTargetError, StillReferencedError
+from pancert.lifecycle.rotate import Context, superseded
+from pancert.panos.errors import StillReferencedError
 from pancert.panos.models import CertificateEntry, Reference, ReferenceKind
 from pancert.panos.snapshot import ConfigSnapshot
 
@@ -29,10 +30,8 @@ async def install(ctx: Context) -> list[str]:
     name = rotation.object_name
     changes: list[str] = []
     if not _holds_issued(ctx.inventory.get(name), rotation.chain_pem):
-        try:
+        with calling("PAN-OS import certificate"):
             await ctx.fw.import_certificate(name, location, rotation.chain_pem)
-        except PancertError as exc:
-            raise StepFailed("PAN-OS import certificate", str(exc)) from exc
         changes.append(f"imported {name}")
         log.info(
             "%s on %s: imported the chain into %s",
@@ -64,10 +63,8 @@ def _holds_issued(entry: CertificateEntry | None, chain_pem: list[str]) -> bool:
 
 async def _verify_entry(ctx: Context, name: str) -> CertificateEntry:
     """Re-read the entry: it must hold our key and the certificate we verified."""
-    try:
+    with calling("PAN-OS read certificates"):
         entries = await ctx.fw.certificates(ctx.pair.location)
-    except PancertError as exc:
-        raise StepFailed("PAN-OS read certificates", str(exc)) from exc
     for entry in entries:
         if entry.name == name:
             break
@@ -158,33 +155,32 @@ async def _unbound(ctx: Context, new: str, moved: set[tuple[str, str]]) -> list[
         return []
     location = ctx.pair.location
     done = moved | {(r.kind, r.name) for r in _snapshot(ctx).references_to(new, location)}
-    try:
+    # a binding that names nothing is a BindingTargetError: bad input, by its class
+    with calling(f"{ctx.pair.profile.source}: paloalto_bindings"):
         wanted = [
             await ctx.fw.binding(ReferenceKind(b.kind), b.name, location)
             for b in ctx.pair.profile.bindings
             if (b.kind, b.name) not in done
         ]
-    except BindingTargetError as exc:
-        raise StepFailed(f"{ctx.pair.profile.source}", str(exc), exit_code=2) from exc
-    except PancertError as exc:
-        raise StepFailed("PAN-OS read bindings", str(exc)) from exc
     for binding in wanted:
         if binding.template is not None:
-            raise StepFailed(
-                f"{ctx.pair.profile.source}",
-                f"paloalto_bindings: {binding.kind} {binding.name!r} is pushed by Panorama "
-                f"template {binding.template}; bind the certificate there, or remove it from "
-                "paloalto_bindings",
-                exit_code=2,
+            raise ConfigError(
+                [
+                    Problem(
+                        str(ctx.pair.profile.source),
+                        "paloalto_bindings",
+                        f"{binding.kind} {binding.name!r} is pushed by Panorama template "
+                        f"{binding.template}; bind the certificate there, or remove it from "
+                        "paloalto_bindings",
+                    )
+                ]
             )
     return [b for b in wanted if b.certificate != new]
 
 
 async def _repoint(ctx: Context, reference: Reference, new: str) -> None:
-    try:
+    with calling(f"PAN-OS rebind {reference.kind} {reference.name}"):
         await ctx.fw.rebind(reference, new)
-    except PancertError as exc:
-        raise StepFailed(f"PAN-OS rebind {reference.kind} {reference.name}", str(exc)) from exc
     if not ctx.firewall.owner_checked:
         await _check_owner(ctx, reference.xpath)
         ctx.firewall.owner_checked = True
@@ -194,10 +190,8 @@ async def _check_owner(ctx: Context, xpath: str) -> None:
     user = ctx.pair.firewall.commit_user
     if user is None:
         return
-    try:
+    with calling("PAN-OS ownership check"):
         await ctx.fw.check_owner(xpath, user)
-    except PancertError as exc:
-        raise StepFailed("PAN-OS ownership check", str(exc)) from exc
 
 
 async def _prune(ctx: Context) -> list[str]:
@@ -223,7 +217,7 @@ async def _prune(ctx: Context) -> list[str]:
             )
             continue
         except PancertError as exc:
-            raise StepFailed("PAN-OS delete certificate", str(exc)) from exc
+            raise StepFailed("PAN-OS delete certificate", exc) from exc
         ctx.inventory.pop(old, None)
         record.kept_superseded.pop(old, None)
         _forget(ctx, old)
@@ -241,7 +235,7 @@ def _forget(ctx: Context, name: str) -> None:
 
 async def retry_kept(ctx: Context) -> list[str]:
     """A run with nothing due still retires superseded objects kept earlier because they
-    were in use, once nothing uses them any more (issue 5, "retried next run")."""
+    were in use, once nothing uses them any more."""
     changes: list[str] = []
     record = ctx.record
     for old in list(record.kept_superseded):
@@ -259,7 +253,7 @@ async def retry_kept(ctx: Context) -> list[str]:
             record.kept_superseded[old] = list(exc.paths) or list(exc.messages)
             continue
         except PancertError as exc:
-            raise StepFailed("PAN-OS delete certificate", str(exc)) from exc
+            raise StepFailed("PAN-OS delete certificate", exc) from exc
         record.kept_superseded.pop(old)
         _forget(ctx, old)
         changes.append(f"deleted {old}, superseded earlier and no longer used")

@@ -27,12 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pancert.errors import PancertError
 from pancert.fileio import atomic_write
+from pancert.panos.models import CertificateEntry, KeyAlgorithm, Location
 
 
 class JournalError(PancertError):
     """The journal cannot be read: named file, never silently reset."""
-
-    exit_code = 1
 
 
 class Step(StrEnum):
@@ -83,6 +82,54 @@ class AbandonedOrder(BaseModel):
     why: str
 
 
+class SeenCertificate(BaseModel):
+    """The facts the planner compares, of the object that served the profile when a run
+    last looked: ``status`` asks the planner with these, so it agrees with ``renew``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    signed: bool = True
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    common_name: str | None = None
+    dns_names: tuple[str, ...] = ()
+    algorithm: KeyAlgorithm | None = None
+    key_size: int | None = None
+    revoked: bool = False
+
+    @classmethod
+    def of(cls, entry: CertificateEntry) -> SeenCertificate:
+        return cls(
+            name=entry.name,
+            signed=entry.certificate_pem is not None,
+            not_before=entry.not_before,
+            not_after=entry.not_after,
+            common_name=entry.common_name,
+            dns_names=entry.dns_names,
+            algorithm=entry.algorithm,
+            key_size=entry.key_size,
+            revoked=entry.revoked,
+        )
+
+    def entry(self, location: Location) -> CertificateEntry:
+        """The same facts as the planner reads them from a firewall."""
+        return CertificateEntry(
+            name=self.name,
+            location=location,
+            has_private_key=True,
+            certificate_pem="(seen)" if self.signed else None,
+            csr_pem=None if self.signed else "(seen)",
+            common_name=self.common_name,
+            not_before=self.not_before,
+            not_after=self.not_after,
+            algorithm=self.algorithm,
+            key_size=self.key_size,
+            dns_names=self.dns_names,
+            revoked=self.revoked,
+        )
+
+
 class PairRecord(BaseModel):
     """Everything pancert remembers about one certificate profile on one firewall."""
 
@@ -106,7 +153,13 @@ class PairRecord(BaseModel):
     """Profile content hash of the last rotation forced by ``sectigo_force_renewal``."""
     rotation: Rotation | None = None
     abandoned: list[AbandonedOrder] = Field(default_factory=list)
+    seen: SeenCertificate | None = None
+    """What served the profile when a run last looked (None: nothing did)."""
     last_error: str | None = None
+    last_error_hint: str | None = None
+    """What to do about ``last_error`` (the failing client's hint)."""
+    last_error_kind: str | None = None
+    """The class of the error, e.g. ``ScmAuthError``."""
     updated_at: dt.datetime | None = None
 
     @property

@@ -1,12 +1,16 @@
-"""What a run did for each (profile, firewall) pair, and the exit code that follows."""
+"""What a run did for each (profile, firewall) pair. Values only: the exit code that follows
+is mapped at the command line (:mod:`pancert.commands._exits`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
-from pancert import status_codes
+from pancert.errors import PancertError
+from pancert.lifecycle.failures import is_bad_input, root_of
 
 PENDING_LIMIT = dt.timedelta(days=14)
 """An order may wait this long at the CA (OV/EV approvals take days) before pending counts
@@ -28,12 +32,17 @@ class Status(StrEnum):
     BAD_INPUT = "bad-input"
 
 
-@dataclass
+_NO_KEPT: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
 class PairOutcome:
     profile: str
     firewall: str
     status: Status
     message: str
+    error: PancertError | None = None
+    """The error that ended the pair, as raised (its class and ``hint`` travel with it)."""
     reason: str | None = None
     object_name: str | None = None
     order_id: int | None = None
@@ -41,25 +50,31 @@ class PairOutcome:
     pending_since: dt.datetime | None = None
     current_expired: bool = False
     """The certificate serving the profile has expired (a pending renewal is then no excuse)."""
-    plan: list[str] = field(default_factory=list)
-    kept: dict[str, list[str]] = field(default_factory=dict)
+    plan: tuple[str, ...] = ()
+    kept: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _NO_KEPT)
+
+    @property
+    def hint(self) -> str | None:
+        return self.error.hint if self.error is not None else None
+
+    @property
+    def error_kind(self) -> str | None:
+        return type(root_of(self.error)).__name__ if self.error is not None else None
 
 
-@dataclass
+def failed(profile: str, firewall: str, error: PancertError) -> PairOutcome:
+    """The outcome of a pair that ``error`` ended: bad input when a person must fix a file."""
+    status = Status.BAD_INPUT if is_bad_input(error) else Status.FAILED
+    return PairOutcome(profile, firewall, status, str(error), error=error)
+
+
+def kept_view(kept: Mapping[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
+    """A frozen copy of a record's kept superseded objects, for an outcome."""
+    return MappingProxyType({name: tuple(paths) for name, paths in kept.items()})
+
+
+@dataclass(frozen=True)
 class RunReport:
-    outcomes: list[PairOutcome] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)
-    bad_input: list[str] = field(default_factory=list)
-
-    def exit_code(self, now: dt.datetime) -> int:
-        if self.bad_input or any(o.status is Status.BAD_INPUT for o in self.outcomes):
-            return status_codes.BAD_INPUT
-        for o in self.outcomes:
-            if o.status in (Status.FAILED, Status.REPORTED):
-                return status_codes.FAILED
-            if o.status is Status.PENDING and (
-                o.current_expired
-                or (o.pending_since is not None and now - o.pending_since > PENDING_LIMIT)
-            ):
-                return status_codes.FAILED
-        return status_codes.CONVERGED
+    outcomes: tuple[PairOutcome, ...] = ()
+    orphans: tuple[str, ...] = ()
+    bad_input: tuple[str, ...] = ()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -11,41 +10,31 @@ from cryptography import x509
 
 from pancert.config.models import FirewallProfile
 from pancert.config.profile import CertificateProfile
+from pancert.config.resolved import ResolvedProfile
 from pancert.lifecycle.plan import Mode, Wanted
 from pancert.lifecycle.ports import CertificateAuthority
 from pancert.panos.models import Location
 
 
-def wanted_for(profile: CertificateProfile) -> Wanted:
-    return Wanted(
-        profile=profile.name,
-        common_name=profile.common_name,
-        dns_names=profile.dns_names,
-        key_type=profile.key_type,
-        key_size=profile.key_size,
-        window_days=profile.expiry_window_days,
-        force_renewal=profile.force_renewal,
-        auto_renew=profile.auto_renew,
-        content_hash=profile.content_hash(),
-    )
-
-
 @dataclass(frozen=True)
 class Pair:
-    profile: CertificateProfile
+    resolved: ResolvedProfile
     firewall: FirewallProfile
     ca: CertificateAuthority
     named: bool
     """Given with ``-p`` (overrides ``sectigo_auto_renew: false``)."""
 
     @property
-    def location(self) -> Location:
-        return Location(self.profile.location)
+    def profile(self) -> CertificateProfile:
+        return self.resolved.profile
 
-    @functools.cached_property
+    @property
+    def location(self) -> Location:
+        return self.resolved.location
+
+    @property
     def wanted(self) -> Wanted:
-        """Computed once per run: the content hash is a JSON dump and a SHA-256."""
-        return wanted_for(self.profile)
+        return self.resolved.wanted
 
     @property
     def key(self) -> tuple[str, str]:
@@ -75,7 +64,7 @@ COLLECT_MAX_INTERVAL_S = 60.0
 
 def collect_delays(sleep_download: float, budget: float) -> list[float]:
     """Waits before each collect: ``sectigo_sleep_download``, then 5 s doubling up to 60 s,
-    never past ``sectigo_collect_timeout`` in total (issue 5, step 2)."""
+    never past ``sectigo_collect_timeout`` in total (README, "Configuration")."""
     delays = [min(sleep_download, budget)]
     spent, step = delays[0], COLLECT_FIRST_RETRY_S
     while spent + step <= budget:

@@ -14,8 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pancert.config.resolved import Wanted
 from pancert.lifecycle.journal import PairRecord
 from pancert.panos.models import CertificateEntry
+
+__all__ = ["Action", "Decision", "Mode", "Observed", "Reason", "Wanted", "decide"]
 
 
 class Mode(StrEnum):
@@ -56,21 +59,6 @@ class Action(StrEnum):
     """Due, but policy says a person decides (auto-renew off): reported, not renewed."""
     FAIL = "fail"
     """The profile itself is wrong for what the firewall holds."""
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """What a certificate profile asks for, in the terms the planner compares."""
-
-    profile: str
-    common_name: str
-    dns_names: tuple[str, ...]
-    key_type: str  # "RSA" or "EC"
-    key_size: int
-    window_days: int
-    force_renewal: bool
-    auto_renew: bool
-    content_hash: str
 
 
 @dataclass(frozen=True)
@@ -140,7 +128,7 @@ def _expired(o: Observed) -> Trigger | None:
 def _key_changed(o: Observed) -> Trigger | None:
     entry, wanted = o.entry, o.wanted
     assert entry is not None, "runs after _missing"
-    have = (str(entry.algorithm) if entry.algorithm else None, entry.key_size)
+    have = (entry.algorithm, entry.key_size)
     if have != (wanted.key_type, wanted.key_size):
         return Trigger(
             Reason.KEY_CHANGED,

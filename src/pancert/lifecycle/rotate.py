@@ -1,4 +1,4 @@
-"""The steps of one rotation, each owning one journal transition (ARCHITECTURE.md §3).
+"""The steps of one rotation, each owning one journal transition (docs/architecture.md).
 
 ``prepare_csr``  (none|CSR_INTENT|CSR_ON_DEVICE) → ORDER_INTENT   key + CSR on the firewall
 ``order``        ORDER_INTENT → ORDERED                          the one non-idempotent call
@@ -15,31 +15,19 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from pancert.errors import PancertError, ScmError
+from pancert.errors import PancertError
+from pancert.lifecycle.failures import NeedsPerson, StepFailed, calling
 from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.naming import new_request_id, object_name
 from pancert.lifecycle.pair import Pair, RunSettings, collect_delays
 from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.verify import verify_issued
-from pancert.panos.models import CertificateEntry, CsrRequest, KeyAlgorithm
+from pancert.panos.models import CertificateEntry
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.scm.errors import ScmOutcomeUnknown
-from pancert.scm.models import EnrollRequest, IssuedChain, LookupOutcome
+from pancert.scm.models import IssuedChain, LookupOutcome
 
 log = logging.getLogger("pancert.lifecycle")
-
-
-class StepFailed(PancertError):
-    """A step could not complete; ``call`` names the external call that failed."""
-
-    def __init__(self, call: str, message: str, *, exit_code: int = 1) -> None:
-        super().__init__(f"{call}: {message}")
-        self.call = call
-        self.exit_code = exit_code
-
-
-class NeedsPerson(StepFailed):
-    """pancert must not guess (e.g. whether an order reached SCM); a person decides."""
 
 
 @dataclass
@@ -137,24 +125,6 @@ async def abandon(ctx: Context, why: str) -> None:
     await _restart(ctx)
 
 
-def _csr_request(ctx: Context, name: str) -> CsrRequest:
-    profile = ctx.pair.profile
-    return CsrRequest(
-        name=name,
-        common_name=profile.common_name,
-        algorithm=KeyAlgorithm.RSA if profile.key_type == "RSA" else KeyAlgorithm.EC,
-        key_size=profile.key_size,
-        dns_names=profile.dns_names,
-        ip_addresses=profile.ip_addresses,
-        country=profile.country,
-        state=profile.state,
-        locality=profile.locality,
-        organization=profile.organization,
-        organizational_units=(profile.organization_unit,) if profile.organization_unit else (),
-        email=profile.email,
-    )
-
-
 async def prepare_csr(ctx: Context) -> None:
     """Bring the rotation to ORDER_INTENT: a pending entry with our key exists on the firewall
     and its CSR is recorded. A CSR is reused until ordered; a profile change discards it.
@@ -174,14 +144,10 @@ async def prepare_csr(ctx: Context) -> None:
         await ctx.save()
     if rotation.step is Step.CSR_INTENT:
         if rotation.object_name not in ctx.inventory:
-            try:
-                await ctx.fw.generate_csr(_csr_request(ctx, rotation.object_name), location)
-            except PancertError as exc:
-                raise StepFailed("PAN-OS generate certificate", str(exc)) from exc
-        try:
+            with calling("PAN-OS generate certificate"):
+                await ctx.fw.generate_csr(ctx.pair.resolved.csr_for(rotation.object_name), location)
+        with calling("PAN-OS export CSR"):
             rotation.csr_pem = await ctx.fw.export_csr(rotation.object_name, location)
-        except PancertError as exc:
-            raise StepFailed("PAN-OS export CSR", str(exc)) from exc
         rotation.step = Step.CSR_ON_DEVICE
         await ctx.save()
     rotation.step = Step.ORDER_INTENT
@@ -192,10 +158,8 @@ async def _discard_pending(ctx: Context, why: str) -> None:
     rotation = ctx.rotation
     entry = ctx.inventory.get(rotation.object_name)
     if entry is not None and entry.pending:
-        try:
+        with calling("PAN-OS delete certificate"):
             await ctx.fw.delete_certificate(rotation.object_name, ctx.pair.location)
-        except PancertError as exc:
-            raise StepFailed("PAN-OS delete certificate", str(exc)) from exc
         ctx.inventory.pop(rotation.object_name, None)
     log.info(
         "%s on %s: unordered CSR %s discarded: %s",
@@ -214,12 +178,10 @@ async def order(ctx: Context, *, resumed: bool) -> None:
     rotation = ctx.rotation
     profile = ctx.pair.profile
     if resumed:
-        try:
+        with calling("SCM find order"):
             lookup = await ctx.pair.ca.find_order(
                 rotation.request_id, profile.common_name, rotation.started_at
             )
-        except ScmError as exc:
-            raise StepFailed("SCM find order", str(exc)) from exc
         if lookup.outcome is LookupOutcome.FOUND:
             assert lookup.order_id is not None
             await _record_order(ctx, lookup.order_id, None, api=str(lookup.api))
@@ -238,30 +200,16 @@ async def order(ctx: Context, *, resumed: bool) -> None:
                 "--ssl-id N` (or `--none` if no order exists)",
             )
     assert rotation.csr_pem is not None
-    request = EnrollRequest(
-        csr_pem=rotation.csr_pem,
-        common_name=profile.common_name,
-        dns_names=profile.dns_names,
-        request_id=rotation.request_id,
-        cert_type=profile.cert_type,
-        term_days=profile.term_days,
-        org_id=profile.org_id,
-        comments=profile.comments,
-        external_requester=profile.external_requester,
-        custom_fields=dict(profile.custom_fields),
-        num_servers=profile.num_servers,
-        server_type=profile.server_type,
-    )
+    request = ctx.pair.resolved.enroll_for(rotation.csr_pem, rotation.request_id)
     try:
         ref = await ctx.pair.ca.enroll(request)
     except ScmOutcomeUnknown as exc:
-        raise StepFailed(
-            "SCM enroll", f"{exc}; the next run looks the order up before ordering again"
-        ) from exc
-    except ScmError as exc:
+        # the hint of ScmOutcomeUnknown says the next run looks the order up
+        raise StepFailed("SCM enroll", exc) from exc
+    except PancertError as exc:
         rotation.last_error = str(exc)
         await ctx.save()
-        raise StepFailed("SCM enroll", str(exc)) from exc
+        raise StepFailed("SCM enroll", exc) from exc
     await _record_order(ctx, ref.order_id, ref.renew_id, api=str(ref.api))
 
 
@@ -293,10 +241,8 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
     for delay in delays:
         if delay:
             await ctx.sleep(delay)
-        try:
+        with calling("SCM collect"):
             result = await ctx.pair.ca.collect(rotation.order_id)
-        except ScmError as exc:
-            raise StepFailed("SCM collect", str(exc)) from exc
         if isinstance(result, IssuedChain):
             break
     if not isinstance(result, IssuedChain):
@@ -318,7 +264,7 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
     except PancertError as exc:
         rotation.last_error = str(exc)
         await ctx.save()
-        raise StepFailed(f"verify order {rotation.order_id}", str(exc)) from exc
+        raise StepFailed(f"verify order {rotation.order_id}", exc) from exc
     rotation.chain_pem = [chain.import_pem()]
     rotation.step = Step.ISSUED
     rotation.last_error = None

@@ -14,9 +14,10 @@ from collections import defaultdict
 
 from pancert.config import LoadedConfig
 from pancert.errors import PancertError
-from pancert.lifecycle.firewall import FirewallRun
+from pancert.lifecycle.failures import StepFailed
+from pancert.lifecycle.firewall import FirewallRun, record_failure
 from pancert.lifecycle.journal import Journal
-from pancert.lifecycle.outcome import PairOutcome, RunReport, Status
+from pancert.lifecycle.outcome import PairOutcome, RunReport
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.ports import Connector
 
@@ -27,12 +28,10 @@ def build_pairs(
     loaded: LoadedConfig, names: list[str] | None, connector: Connector
 ) -> dict[str, list[Pair]]:
     by_firewall: dict[str, list[Pair]] = defaultdict(list)
-    for profile in loaded.select_profiles(names).values():
-        ca = connector.authority(profile.credential)
-        for fw_name in profile.firewall_profiles:
-            by_firewall[fw_name].append(
-                Pair(profile, loaded.firewalls[fw_name], ca, named=bool(names))
-            )
+    for resolved in loaded.resolved(names):
+        ca = connector.authority(resolved.profile.credential)
+        for firewall in resolved.firewalls:
+            by_firewall[firewall.name].append(Pair(resolved, firewall, ca, named=bool(names)))
     return dict(by_firewall)
 
 
@@ -62,21 +61,20 @@ async def run_lifecycle(
     settings: RunSettings,
     connector: Connector,
 ) -> RunReport:
-    report = RunReport()
-    report.bad_input = [str(p) for p in loaded.problems_for(names)]
     journal = Journal(loaded.state_path)
     pairs = build_pairs(loaded, names, connector)
-    if not names:
-        report.orphans = orphans(journal, loaded, pairs)
     limit = asyncio.Semaphore(loaded.app.max_parallel_firewalls)
 
     async def one(group: list[Pair]) -> list[PairOutcome]:
         async with limit:
             return await _run_firewall(group, journal, settings, connector)
 
-    for outcomes in await asyncio.gather(*(one(g) for g in pairs.values())):
-        report.outcomes.extend(outcomes)
-    return report
+    groups = await asyncio.gather(*(one(g) for g in pairs.values()))
+    return RunReport(
+        outcomes=tuple(o for group in groups for o in group),
+        orphans=tuple(orphans(journal, loaded, pairs)) if not names else (),
+        bad_input=tuple(str(p) for p in loaded.problems_for(names)),
+    )
 
 
 async def _run_firewall(
@@ -87,6 +85,5 @@ async def _run_firewall(
         async with connector.firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
-        message = f"{firewall.name} ({', '.join(firewall.urls)}): {exc}"
-        log.error("%s", message)
-        return [PairOutcome(p.profile.name, firewall.name, Status.FAILED, message) for p in group]
+        error = StepFailed(f"{firewall.name} ({', '.join(firewall.urls)})", exc)
+        return await record_failure(journal, group, error, settings)

@@ -28,8 +28,6 @@ from pancert.lifecycle.plan import sans_difference
 class ChainVerificationError(PancertError):
     """The issued certificate or its chain must not be installed."""
 
-    exit_code = 1
-
 
 @dataclass(frozen=True)
 class VerifiedChain:

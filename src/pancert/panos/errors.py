@@ -37,7 +37,7 @@ ever looked at, and only to pick a subclass of the same code.
 
 from __future__ import annotations
 
-from pancert.errors import PanosError
+from pancert.errors import BadInputError, PanosError
 
 
 class PanosTransportError(PanosError):
@@ -243,11 +243,10 @@ def error_for(code: int | None, messages: tuple[str, ...], http_status: int) -> 
     return cls(code, messages, http_status)
 
 
-class BindingTargetError(PanosError):
+class BindingTargetError(PanosError, BadInputError):
     """``paloalto_bindings`` names an SSL/TLS profile or decryption rule that does not exist;
     creating it would leave an incomplete object that fails the commit (reference §8)."""
 
-    exit_code = 2
     hint = "create it on the firewall (or fix paloalto_bindings), then run pancert again"
 
     def __init__(self, kind: object, name: str, location: object) -> None:

@@ -62,13 +62,7 @@ MAX_POLL_S = 10.0
 
 
 class HaPairError(PanosError):
-    """The pair is not in a state pancert may write to; nothing was retried.
-
-    The message ends with the hint: per-pair outcomes are text today, and the remedy must
-    reach the console, the log and ``status --json`` with it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(f"{message} (hint: {self.hint})" if self.hint else message)
+    """The pair is not in a state pancert may write to; nothing was retried."""
 
 
 class NoActivePeerError(HaPairError):

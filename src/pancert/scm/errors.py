@@ -24,18 +24,16 @@ a secret or token.
 
 from __future__ import annotations
 
-from pancert.errors import ScmError
+from pancert.errors import BadInputError, ScmError
 from pancert.redaction import redact
 
 
-class ScmConfigurationError(ScmError):
-    exit_code = 2
+class ScmConfigurationError(ScmError, BadInputError):
+    pass
 
 
-class ScmResolutionError(ScmError):
+class ScmResolutionError(ScmError, BadInputError):
     """Certificate type, term or organization cannot be chosen; the message lists choices."""
-
-    exit_code = 2
 
 
 class ScmTransportError(ScmError):

@@ -1,0 +1,68 @@
+"""Gather: what one firewall and the journal hold when a run begins. Reads only.
+
+One certificate read per location in use, the journal record of each pair, and the Sectigo
+agent's ``.ids`` file for pairs pancert has no record of yet. The result is a frozen
+:class:`Observation`; deciding what to do with it is pure (:mod:`pancert.lifecycle.decide`)
+and writing anything is the executor's (:mod:`pancert.lifecycle.firewall`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from pancert.errors import PancertError
+from pancert.lifecycle.failures import calling
+from pancert.lifecycle.journal import Journal, PairRecord
+from pancert.lifecycle.pair import Pair
+from pancert.lifecycle.ports import Firewall
+from pancert.panos.models import CertificateEntry, Location
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Observation:
+    now: dt.datetime
+    inventory: Mapping[Location, Mapping[str, CertificateEntry]]
+    records: Mapping[Key, PairRecord | None]
+    """The journal's record of each pair (None: never journalled). Callers that change a
+    record work on a copy (:meth:`record`)."""
+    ids: Mapping[str, tuple[int, str | None] | None]
+    """``<profile>.ids`` of profiles with an unjournalled pair."""
+    unreadable: Mapping[Key, PancertError]
+    """Pairs whose journal record (or ``.ids`` file) cannot be read: they fail, named."""
+
+    def record(self, key: Key) -> PairRecord | None:
+        found = self.records.get(key)
+        return None if found is None else found.model_copy(deep=True)
+
+
+async def gather(
+    fw: Firewall, pairs: list[Pair], journal: Journal, now: dt.datetime
+) -> Observation:
+    """Raises the firewall's error (wrapped with the call) when the inventory cannot be read."""
+    inventory: dict[Location, Mapping[str, CertificateEntry]] = {}
+    for location in dict.fromkeys(p.location for p in pairs):
+        with calling("PAN-OS read certificates"):
+            entries = await fw.certificates(location)
+        inventory[location] = MappingProxyType({e.name: e for e in entries})
+    records: dict[Key, PairRecord | None] = {}
+    ids: dict[str, tuple[int, str | None] | None] = {}
+    unreadable: dict[Key, PancertError] = {}
+    for pair in pairs:
+        try:
+            records[pair.key] = journal.load(*pair.key)
+            if records[pair.key] is None and pair.profile.name not in ids:
+                ids[pair.profile.name] = journal.read_ids(pair.profile.name)
+        except PancertError as exc:
+            unreadable[pair.key] = exc
+    return Observation(
+        now=now,
+        inventory=MappingProxyType(inventory),
+        records=MappingProxyType(records),
+        ids=MappingProxyType(ids),
+        unreadable=MappingProxyType(unreadable),
+    )
