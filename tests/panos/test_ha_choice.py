@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pancert.panos.ha import HaSyncDisabledError, NoActivePeerError, choose_active
+from pancert.panos.ha_choice import HaSyncDisabledError, NoActivePeerError, choose_active
 from pancert.panos.models import HaState
 
 URLS = ("https://a", "https://b")
