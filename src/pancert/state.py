@@ -7,7 +7,7 @@ never blocks the next one and there is no stale-lock cleanup to get wrong. ``sta
 ``validate`` never take it.
 
 Acceptance of the licence notice is a small file in the state folder, so a cron job running as
-another user with the same configuration sees it (ARCHITECTURE.md §5; the guide's agent asks
+another user with the same configuration sees it (the Sectigo guide's agent asks
 once, on the first run).
 """
 
@@ -105,7 +105,7 @@ class StateFolder:
             "accepted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "accepted_by": _user(),
         }
-        # readable by every account that shares this configuration (issue 2, EULA)
+        # readable by every account that shares this configuration (a cron user, an admin)
         atomic_write(self.eula_path, json.dumps(record), mode=0o644)
 
 

@@ -10,7 +10,13 @@ from cryptography import x509
 
 from pancert.sandbox.scm import Switches
 from pancert.sandbox.scm.settings import ScmSandboxSettings
-from pancert.sandbox.world import ADMIN_LABEL, DEMO_PROFILES, ProfileSpec, SandboxWorld
+from pancert.sandbox.world import (
+    ADMIN_LABEL,
+    DEMO_PROFILES,
+    ENROLL_LABEL,
+    ProfileSpec,
+    SandboxWorld,
+)
 
 from .conftest import (
     VSYS1,
@@ -173,16 +179,25 @@ def test_another_admin_committing_between_every_two_steps_always_gets_a_working_
     assert len(certificate_names(fw)) == 1
 
 
-@pytest.mark.parametrize("revoke", [False, True], ids=["marked-renewed", "revoked"])
+@pytest.mark.parametrize(
+    ("credential", "revoke"),
+    [
+        (ADMIN_LABEL, False),
+        (ADMIN_LABEL, True),
+        (ENROLL_LABEL, False),
+        (ENROLL_LABEL, True),
+    ],
+    ids=["admin-marked-renewed", "admin-revoked", "rest-left-alone", "rest-revoked"],
+)
 def test_the_superseded_order_is_marked_renewed_or_revoked_in_scm(
-    world: SandboxWorld, revoke: bool
+    world: SandboxWorld, credential: str, revoke: bool
 ) -> None:
     agent = configure(
         world,
         ProfileSpec(
             "shop",
             "shop.example.org",
-            credential=ADMIN_LABEL,
+            credential=credential,
             extra={"sectigo_revoke_superseded": revoke},
         ),
     )
@@ -191,6 +206,7 @@ def test_the_superseded_order_is_marked_renewed_or_revoked_in_scm(
     assert result.code == 0, result.text
     old, new = world.scm.orders()
     assert (old.revoked is not None) is revoke
-    assert old.renewed is not revoke
+    # only the Admin API keeps renewal bookkeeping (renew/manual)
+    assert old.renewed is (credential == ADMIN_LABEL and not revoke)
     assert new.revoked is None
     assert not new.renewed

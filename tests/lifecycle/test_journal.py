@@ -17,9 +17,16 @@ from pancert.lifecycle.journal import (
     Step,
     parse_ids,
 )
-from pancert.lifecycle.naming import is_rotation_of, new_request_id, object_name
+from pancert.lifecycle.naming import (
+    adoptable,
+    fresh_rotation,
+    is_rotation_of,
+    new_request_id,
+    object_name,
+    owned,
+)
 
-from .builders import NOW, rotation
+from .builders import NOW, entry, rotation, wanted
 
 
 def test_a_record_round_trips(tmp_path: Path) -> None:
@@ -70,9 +77,66 @@ def test_object_names_follow_the_rotation_rule() -> None:
     rotated = object_name("web", request_id, first=False)
     assert rotated.startswith("web-")
     assert len(rotated) == len("web-") + 8
+    assert rotated[len("web-")] in "234567", "a leading digit: no word has this shape"
     assert is_rotation_of(rotated, "web")
     assert is_rotation_of("web", "web")
-    assert not is_rotation_of("web-api-abcdefgh", "web")
+    assert not is_rotation_of("web-api-2bcdefgh", "web")
+    for word in ("internal", "external", "frontend", "backends"):
+        assert not is_rotation_of(f"web-{word}", "web")
     assert not is_rotation_of(rotated, "we")
     assert len(object_name("p" * 54, request_id, first=False)) <= 63
     assert os.sep not in rotated
+
+
+def test_a_new_name_is_never_one_the_firewall_holds() -> None:
+    taken = {"web"} | {object_name("web", new_request_id(), first=False) for _ in range(50)}
+    for _ in range(200):
+        _, name = fresh_rotation("web", taken, first=True)
+        assert name not in taken
+
+
+def test_only_the_agents_exact_object_with_the_profiles_names_is_adoptable() -> None:
+    want = wanted()
+    assert adoptable(entry(), want)
+    assert not adoptable(entry(name="web-internal"), want)
+    assert not adoptable(entry(common_name="intranet.example.org"), want)
+    assert not adoptable(entry(dns_names=("www.example.com",)), want)
+    assert not adoptable(entry(dns_names=(*want.dns_names, "other.example.com")), want)
+    assert not adoptable(entry(certificate_pem=None), want)
+    assert not adoptable(None, want)
+
+
+def _v1(**fields: object) -> bytes:
+    base: dict[str, object] = {"version": 1, "profile": "web", "firewall": "fw_a"}
+    return json.dumps({**base, **fields}, default=str).encode()
+
+
+def test_version_1_records_keep_created_objects_and_drop_guesses() -> None:
+    created = PairRecord.model_validate_json(
+        _v1(
+            current_object="web-abcdefgh",
+            current_order_id=5,
+            owned_objects=["web-abcdefgh"],
+            rotation=rotation(Step.DEPLOYED, object_name="web-abcdefgh").model_dump(),
+        )
+    )
+    assert created.version == 2
+    assert owned(created) == {"web-abcdefgh"}
+    guessed = PairRecord.model_validate_json(
+        _v1(current_object="web-internal", owned_objects=["web-internal"])
+    )
+    assert owned(guessed) == set()
+    assert guessed.current_object is None
+    in_flight = PairRecord.model_validate_json(
+        _v1(
+            current_object="web-frontend",
+            owned_objects=["web-frontend"],
+            rotation=rotation(Step.ISSUED, replaces="web-frontend").model_dump(),
+        )
+    )
+    assert in_flight.rotation is not None
+    assert in_flight.rotation.replaces is None
+    assert owned(in_flight) == set()
+    agent = PairRecord.model_validate_json(_v1(current_object="web", current_order_id=9))
+    assert owned(agent) == {"web"}
+    assert agent.owned_objects == ["web"]

@@ -5,7 +5,8 @@ every invariant violation through ``tally.violations``. The numbers travel as th
 report's ``user_properties``, so they add up the same under pytest-xdist, and
 ``pytest_terminal_summary`` prints::
 
-    reliability: faults=N crashes=N bad_inputs=N secret_scans=N soak_runs=N violations=V
+    reliability: faults=N crashes=N bad_inputs=N secret_scans=N ownership=N hostile_files=N
+        soak_runs=N violations=V
 
 A failed case that found invariant violations counts them before failing, so V > 0 whenever
 an invariant broke (and pytest's exit status says the run failed).
@@ -23,7 +24,16 @@ import pytest
 
 from .harness import Case
 
-CATEGORIES = ("faults", "crashes", "bad_inputs", "secret_scans", "soak_runs", "violations")
+CATEGORIES = (
+    "faults",
+    "crashes",
+    "bad_inputs",
+    "secret_scans",
+    "ownership",
+    "hostile_files",
+    "soak_runs",
+    "violations",
+)
 _PROPERTY = "reliability"
 _totals: Counter[str] = Counter()
 

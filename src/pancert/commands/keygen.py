@@ -96,6 +96,21 @@ def write_atomically(path: Path, document: Any) -> None:
     atomic_write(path, text.getvalue())
 
 
+def _insecure(value: object, path: Path) -> bool:
+    """``paloalto_tls_insecure`` read with the same words as every other boolean field."""
+    from pydantic_core import PydanticCustomError
+
+    from pancert.config.fields import BOOL_ALLOWED, parse_bool
+
+    if value is None or value == "":
+        return False
+    try:
+        return parse_bool(value)
+    except PydanticCustomError as exc:
+        problem = Problem(str(path), "paloalto_tls_insecure", str(exc), BOOL_ALLOWED)
+        raise ConfigError([problem]) from None
+
+
 async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
     import httpx
 
@@ -107,7 +122,7 @@ async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
     verify = build_verify(
         bundle_path,
         str(document.get("paloalto_tls_fingerprint") or "") or None,
-        str(document.get("paloalto_tls_insecure", "")).lower() in ("true", "yes", "1"),
+        _insecure(document.get("paloalto_tls_insecure"), path),
     )
     url = str(document["paloalto_url"]).strip()
     if "://" not in url:

@@ -1,6 +1,6 @@
 """``pancert sandbox --dir DIR [--firewalls N] [--ha-pairs N]``: the emulated SCM and
 firewalls (standalone ones and HA pairs), until interrupted, with a ready-to-use
-configuration in DIR."""
+configuration in DIR (docs/sandbox-fidelity.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Problems in config.yaml itself stop everything (:class:`~pancert.errors.ConfigError` with all
 of them). Problems in one certificate profile, firewall profile or credential are collected
 instead: the profiles they touch are set aside in :attr:`LoadedConfig.broken_profiles` and the
-rest proceed (ARCHITECTURE.md §5 rule 4). Unknown keys only warn.
+rest proceed (docs/architecture.md, "Bad input"). Unknown keys only warn.
 """
 
 from __future__ import annotations

@@ -13,17 +13,57 @@ A document whose top level has a ``sops`` key is decrypted in memory by
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.tokens import (
+    AliasToken,
+    BlockEndToken,
+    BlockMappingStartToken,
+    BlockSequenceStartToken,
+    FlowMappingEndToken,
+    FlowMappingStartToken,
+    FlowSequenceEndToken,
+    FlowSequenceStartToken,
+)
 
 from pancert.errors import ConfigError, Problem, SecretsError
+from pancert.redaction import register_secret
 
-__all__ = ["Document", "load_yaml", "read_document"]
+__all__ = ["MAX_BYTES", "SECRET_KEYS", "Document", "describe", "load_yaml", "read_document"]
+
+MAX_BYTES = 1024 * 1024
+"""pancert's files are a few kilobytes (a sops-encrypted one a few more); a larger one is a
+mistake or an attack, refused before it is parsed."""
+MAX_DEPTH = 16
+"""Nesting, aliases expanded: pancert's deepest key is 3 levels down."""
+MAX_ALIASES = 64
+MAX_NODES = 10_000
+"""Values once every alias is expanded: an alias bomb (each level repeating the one below)
+stays a few lines of text but expands to billions, which every later walk would pay."""
+SECRET_KEYS = ("sectigo_cm_user_secret", "sectigo_cm_password", "paloalto_api_key")
+"""Every secret field of config files (tests/unit/test_config_support.py keeps this in step
+with the models): their values are masked before a file is even parsed."""
+
+_SECRET_LINE = re.compile(
+    r"^[ \t-]*[\"']?(?:" + "|".join(SECRET_KEYS) + r")[\"']?[ \t]*:[ \t]*(?P<value>.*?)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_DUPLICATE = re.compile(r'found duplicate key "(?P<key>[^"]*)"')
+_QUOTED = re.compile(r"\"[^\"]{4,}\"|'[^']{4,}'")
+_OPENS = (
+    BlockMappingStartToken,
+    BlockSequenceStartToken,
+    FlowMappingStartToken,
+    FlowSequenceStartToken,
+)
+_CLOSES = (BlockEndToken, FlowMappingEndToken, FlowSequenceEndToken)
 
 
 def _fail(path: Path, field: str, message: str, allowed: str | None = None) -> ConfigError:
@@ -47,24 +87,140 @@ def read_document(path: Path, *, gnupg_home: Path | None = None) -> Document:
     """Parse ``path`` and decrypt it when it is a sops document.
 
     Raises :class:`~pancert.errors.ConfigError` naming the file (and the line, when the parser
-    knows it).
+    knows it). No message carries a value from the file: the YAML library quotes values in
+    some of its errors (a duplicate key shows both), so its text is never passed on as is,
+    and every secret field's value is registered for masking before parsing starts.
     """
+    text = _decode(path, _read_bytes(path))
+    for match in _SECRET_LINE.finditer(text):
+        register_secret(_scalar(match.group("value")))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise _fail(path, "", "file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(path, "", f"cannot read: {exc}") from exc
-    try:
+        _check_shape(path, text)
         data = _parser().load(text)
+    except DuplicateKeyError as exc:
+        found = _DUPLICATE.search(str(exc.problem or ""))
+        raise _fail(
+            path, found.group("key") if found else "", describe(exc), "each key once"
+        ) from None
     except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or type(exc).__name__
-        raise _fail(path, "", f"malformed YAML{where}: {reason}", "YAML 1.2") from exc
+        raise _fail(path, "", f"malformed YAML{describe(exc)}", "YAML 1.2") from None
+    except RecursionError:
+        raise _fail(path, "", "nested too deeply", f"at most {MAX_DEPTH} levels") from None
+    _check_expansion(path, data)
     if isinstance(data, dict) and "sops" in data:
         return Document(_decrypt(data, path, gnupg_home), encrypted=True)
     return Document(data, encrypted=False)
+
+
+def describe(exc: YAMLError) -> str:
+    """The YAML library's error without any value from the file: where, and what kind of
+    problem. Its own text shows the offending lines and, for a duplicate key, both values."""
+    if isinstance(exc, DuplicateKeyError):
+        return f"duplicate key{_where(exc.problem_mark)}, first given{_where(exc.context_mark)}"
+    reason = _QUOTED.sub('"…"', str(getattr(exc, "problem", None) or type(exc).__name__))
+    return f"{_where(getattr(exc, 'problem_mark', None))}: {reason}"
+
+
+def _where(mark: Any) -> str:
+    if mark is None or getattr(mark, "line", None) is None:
+        return ""
+    return f" at line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _scalar(value: str) -> str:
+    """The value of a one-line scalar as written: inside its quotes, before a comment."""
+    if value[:1] and value[:1] in "\"'" and value[0] in value[1:]:
+        return value[1 : value.index(value[0], 1)]
+    return value.split(" #", 1)[0].strip()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise _fail(path, "", "file not found") from exc
+    except IsADirectoryError as exc:
+        raise _fail(path, "", "is a folder, not a file") from exc
+    except OSError as exc:
+        raise _fail(path, "", f"cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_BYTES:
+        raise _fail(
+            path,
+            "",
+            f"larger than {MAX_BYTES // 1024} KiB; not read",
+            f"a configuration file of at most {MAX_BYTES // 1024} KiB",
+        )
+    return raw
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(
+            path,
+            "",
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at line {line}, column {column}",
+            "UTF-8 text; re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+        ) from None
+
+
+def _check_shape(path: Path, text: str) -> None:
+    """Depth and aliases, read from the token stream (no recursion), before the parser
+    builds anything: the composer recurses once per level and cannot be stopped early."""
+    depth = aliases = 0
+    for token in _parser().scan(text):
+        if isinstance(token, _OPENS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = token.start_mark.line + 1
+                raise _fail(
+                    path, "", f"nested too deeply at line {line}", f"at most {MAX_DEPTH} levels"
+                )
+        elif isinstance(token, _CLOSES):
+            depth -= 1
+        elif isinstance(token, AliasToken):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _fail(
+                    path,
+                    "",
+                    f"more than {MAX_ALIASES} aliases (line {token.start_mark.line + 1})",
+                    f"at most {MAX_ALIASES} aliases (*name)",
+                )
+
+
+def _check_expansion(path: Path, data: Any) -> None:
+    """Count values with every alias expanded, visiting each shared object once."""
+    seen: dict[int, tuple[int, int]] = {}
+
+    def measure(value: Any, depth: int) -> tuple[int, int]:
+        """(values, height) of ``value``."""
+        if depth > MAX_DEPTH:
+            raise _fail(path, "", "nested too deeply (through aliases)", f"at most {MAX_DEPTH}")
+        if not isinstance(value, dict | list):
+            return 1, 0
+        known = seen.get(id(value))
+        if known is None:
+            children = value.values() if isinstance(value, dict) else value
+            sizes = [measure(child, depth + 1) for child in children]
+            known = (1 + sum(s for s, _ in sizes), 1 + max((h for _, h in sizes), default=0))
+            seen[id(value)] = known
+        if depth + known[1] > MAX_DEPTH:
+            raise _fail(path, "", "nested too deeply (through aliases)", f"at most {MAX_DEPTH}")
+        if known[0] > MAX_NODES:
+            raise _fail(
+                path,
+                "",
+                f"expands to more than {MAX_NODES} values through its aliases",
+                "aliases that repeat a few values, not a bomb",
+            )
+        return known
+
+    measure(data, 0)
 
 
 def _decrypt(data: Any, path: Path, gnupg_home: Path | None) -> Any:

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pancert.errors import ConfigError, Problem
-from pancert.lifecycle.gather import Observation
+from pancert.lifecycle.gather import Observation, needs_adoption
 from pancert.lifecycle.journal import PairRecord, SeenCertificate
-from pancert.lifecycle.naming import is_rotation_of
+from pancert.lifecycle.naming import adoptable, look_alikes, owned
 from pancert.lifecycle.outcome import PairOutcome, Status, failed, kept_view
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.plan import Action, Decision, Observed, decide
@@ -38,6 +38,8 @@ class PairPlan:
     remember: bool
     """The record differs from the journal (adopted, or the firewall shows other facts):
     the executor saves it before anything else — never in a dry run."""
+    notes: tuple[str, ...] = ()
+    """Look-alike objects that are not pancert's (logged as warnings)."""
 
     @property
     def due(self) -> bool:
@@ -45,25 +47,32 @@ class PairPlan:
 
 
 def adopt(
-    pair: Pair, entries: Mapping[str, CertificateEntry], ids: tuple[int, str | None] | None
-) -> PairRecord:
-    record = PairRecord(profile=pair.profile.name, firewall=pair.firewall.name)
-    ours = sorted(
-        (
-            e
-            for e in entries.values()
-            if is_rotation_of(e.name, pair.profile.name) and e.certificate_pem is not None
-        ),
-        key=lambda e: e.not_after.timestamp() if e.not_after else 0.0,
-    )
-    if ours:
-        record.current_object = ours[-1].name
-        record.current_not_after = ours[-1].not_after
-        record.current_common_name = ours[-1].common_name
-        record.owned_objects = [e.name for e in ours if e.name != pair.profile.name]
-    if ids is not None and record.current_object == pair.profile.name:
-        record.current_order_id, record.current_renew_id = ids
-    return record
+    pair: Pair,
+    entries: Mapping[str, CertificateEntry],
+    record: PairRecord | None,
+    ids: tuple[int, str | None] | None,
+) -> tuple[PairRecord, tuple[str, ...]]:
+    """Adopt the Sectigo agent's object only with proof (its exact name, the profile's CN
+    and SANs), never by ordering blindly, never by a name's shape. Every other look-alike is
+    someone else's: returned as notes for the log, never touched."""
+    name = pair.profile.name
+    record = record or PairRecord(profile=name, firewall=pair.firewall.name)
+    entry = entries.get(name)
+    if adoptable(entry, pair.wanted):
+        assert entry is not None
+        record.current_object = name
+        record.current_not_after = entry.not_after
+        record.current_common_name = entry.common_name
+        record.owned_objects = [name]
+        if ids is not None:
+            record.current_order_id, record.current_renew_id = ids
+    notes = []
+    for other in (n for n in look_alikes(list(entries), name) if n not in owned(record)):
+        why = "named like the profile but its CN or SANs differ" if other == name else ""
+        notes.append(
+            f"{other} is not pancert's ({why or 'no journal of pancert names it'}); left alone"
+        )
+    return record, tuple(notes)
 
 
 def plan_pair(
@@ -75,8 +84,14 @@ def plan_pair(
         return failed(pair.profile.name, pair.firewall.name, unreadable)
     entries = observation.inventory[pair.location]
     journalled = observation.record(pair.key)
-    record = journalled or adopt(pair, entries, observation.ids.get(pair.profile.name))
-    current = entries.get(record.current_object or pair.profile.name)
+    record: PairRecord | None = journalled
+    notes: tuple[str, ...] = ()
+    adopted = needs_adoption(journalled)
+    if adopted:
+        ids = observation.ids.get(pair.profile.name)
+        record, notes = adopt(pair, entries, observation.record(pair.key), ids)
+    assert record is not None
+    current = entries.get(record.current_object) if record.current_object else None
     decision = decide(
         Observed(pair.wanted, current, record, observation.now),
         settings.mode,
@@ -84,10 +99,10 @@ def plan_pair(
         named=pair.named,
     )
     seen = SeenCertificate.of(current) if current is not None else None
-    remember = (journalled is None and record.current_object is not None) or (
-        journalled is not None and journalled.seen != seen
+    remember = (adopted and record.current_object is not None) or (
+        journalled is not None and (journalled.seen_at is None or journalled.seen != seen)
     )
-    record.seen = seen
+    record.seen, record.seen_at = seen, observation.now
     return PairPlan(
         pair=pair,
         record=record,
@@ -98,6 +113,7 @@ def plan_pair(
             pair, decision, record, current, now=observation.now, settings=settings
         ),
         remember=remember,
+        notes=notes,
     )
 
 

@@ -141,7 +141,7 @@ async def _deployed(ctx: Context) -> None:
         record.forced_hash = rotation.profile_hash
     installed = ctx.inventory.get(rotation.object_name)
     if installed is not None:
-        record.seen = SeenCertificate.of(installed)
+        record.seen, record.seen_at = SeenCertificate.of(installed), ctx.settings.clock()
     record.last_error = record.last_error_hint = record.last_error_kind = None
     rotation.step = Step.DEPLOYED
     rotation.last_error = None

@@ -116,6 +116,8 @@ class FirewallRun:
                 "%s on %s: %s (%s)", pair.profile.name, self.name, decision.action, decision.message
             )
             self._warn_forced(planned)
+            for note in planned.notes:
+                log.warning("%s on %s: %s", pair.profile.name, self.name, note)
             self.outcomes[pair.key] = planned.outcome
             plans.append(planned)
         if self.settings.dry_run:

@@ -23,6 +23,12 @@ from pancert.panos.models import CertificateEntry, Location
 Key = tuple[str, str]
 
 
+def needs_adoption(record: PairRecord | None) -> bool:
+    """Nothing journalled yet, or a record that names no object and no rotation (e.g. one
+    that only remembers a failure): the pair starts by adoption."""
+    return record is None or (record.current_object is None and record.rotation is None)
+
+
 @dataclass(frozen=True)
 class Observation:
     now: dt.datetime
@@ -55,7 +61,7 @@ async def gather(
     for pair in pairs:
         try:
             records[pair.key] = journal.load(*pair.key)
-            if records[pair.key] is None and pair.profile.name not in ids:
+            if needs_adoption(records[pair.key]) and pair.profile.name not in ids:
                 ids[pair.profile.name] = journal.read_ids(pair.profile.name)
         except PancertError as exc:
             unreadable[pair.key] = exc

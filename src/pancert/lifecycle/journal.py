@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pancert.errors import PancertError
 from pancert.fileio import atomic_write
@@ -135,7 +135,7 @@ class PairRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    version: int = 1
+    version: int = 2
     profile: str
     firewall: str
     current_object: str | None = None
@@ -145,8 +145,9 @@ class PairRecord(BaseModel):
     current_not_after: dt.datetime | None = None
     current_common_name: str | None = None
     owned_objects: list[str] = Field(default_factory=list)
-    """Every object pancert created for this pair: the only ones it may delete (besides the
-    profile-named object of the Sectigo agent)."""
+    """Every object pancert created for this pair, and the Sectigo agent's object once
+    adopted with proof: with ``current_object`` and ``kept_superseded`` the only objects it
+    may rebind away from or delete (:func:`pancert.lifecycle.naming.owned`)."""
     kept_superseded: dict[str, list[str]] = Field(default_factory=dict)
     """Superseded objects still referenced where pancert does not manage: name → paths."""
     forced_hash: str | None = None
@@ -155,12 +156,41 @@ class PairRecord(BaseModel):
     abandoned: list[AbandonedOrder] = Field(default_factory=list)
     seen: SeenCertificate | None = None
     """What served the profile when a run last looked (None: nothing did)."""
+    seen_at: dt.datetime | None = None
+    """When ``seen`` was taken; None in records written before pancert kept it."""
     last_error: str | None = None
     last_error_hint: str | None = None
     """What to do about ``last_error`` (the failing client's hint)."""
     last_error_kind: str | None = None
     """The class of the error, e.g. ``ScmAuthError``."""
     updated_at: dt.datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        """Version 1 adopted every object whose name had the rotation shape, so its records
+        may name objects pancert never created. Keep only names with evidence: objects a
+        rotation created (its own, an abandoned one's), a current object that carries an
+        order id (deployed by pancert, or the Sectigo agent's with its .ids file), and
+        superseded objects kept earlier. A record left with nothing is adopted afresh."""
+        if not isinstance(data, dict) or data.get("version") != 1:
+            return data  # every version-1 file says so: the field was always written
+        data = dict(data)
+        rotation = data.get("rotation") or {}
+        trusted = {rotation.get("object_name"), *(data.get("kept_superseded") or {})}
+        trusted |= {a.get("object_name") for a in data.get("abandoned") or []}
+        if data.get("current_order_id") is not None:
+            trusted.add(data.get("current_object"))
+        if data.get("current_object") not in trusted:
+            for key in ("current_object", "current_not_after", "current_common_name"):
+                data[key] = None
+        if rotation and rotation.get("replaces") not in trusted:
+            data["rotation"] = {**rotation, "replaces": None}
+        owned = [n for n in data.get("owned_objects") or [] if n in trusted]
+        current = data.get("current_object")
+        data["owned_objects"] = owned + ([current] if current and current not in owned else [])
+        data["version"] = 2
+        return data
 
     @property
     def in_flight(self) -> bool:

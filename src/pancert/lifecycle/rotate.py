@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pancert.errors import PancertError
 from pancert.lifecycle.failures import NeedsPerson, StepFailed, calling
 from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
-from pancert.lifecycle.naming import new_request_id, object_name
+from pancert.lifecycle.naming import fresh_rotation, owned
 from pancert.lifecycle.pair import Pair, RunSettings, collect_delays
 from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.verify import verify_issued
@@ -69,14 +69,12 @@ class Context:
 
 async def start_rotation(ctx: Context, reason: str) -> Rotation:
     """Record CSR_INTENT for a new rotation. The first object takes the profile's own name
-    (as the Sectigo agent does) unless an object of that name already exists."""
+    (as the Sectigo agent does) unless an object of that name already exists; no new name
+    is ever one the firewall already holds. Only a journalled current object is replaced."""
     profile = ctx.pair.profile.name
-    request_id = new_request_id()
     first = profile not in ctx.inventory and ctx.record.current_object is None
-    name = object_name(profile, request_id, first=first)
+    request_id, name = fresh_rotation(profile, ctx.inventory, first=first)
     replaces = ctx.record.current_object
-    if replaces is None and profile in ctx.inventory:
-        replaces = profile
     ctx.record.rotation = Rotation(
         step=Step.CSR_INTENT,
         object_name=name,
@@ -280,15 +278,9 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
 
 
 def superseded(ctx: Context) -> list[str]:
-    """Objects this rotation replaces that pancert may rebind away from and delete: those in
-    its journal, and the one named exactly like the profile (the Sectigo agent's)."""
+    """Objects this rotation replaces that pancert may rebind away from and delete: only
+    those its journal names (the Sectigo agent's object once adopted with proof)."""
     new = ctx.rotation.object_name
-    profile = ctx.pair.profile.name
-    names = list(
-        dict.fromkeys(
-            n
-            for n in [ctx.rotation.replaces, *ctx.record.owned_objects, *ctx.record.kept_superseded]
-            if n and n != new
-        )
-    )
-    return [n for n in names if n in ctx.record.owned_objects or n == profile]
+    mine = owned(ctx.record)
+    names = [ctx.rotation.replaces, *ctx.record.owned_objects, *ctx.record.kept_superseded]
+    return [n for n in dict.fromkeys(names) if n and n != new and n in mine]

@@ -61,9 +61,12 @@ class StatusRow:
 
 def seen_of(record: PairRecord, resolved: ResolvedProfile) -> SeenCertificate | None:
     """What served the profile at the last run. Records written before pancert kept these
-    facts know only name, expiry and CN: the rest is taken to be as the profile wants."""
-    if record.seen is not None or record.current_object is None:
+    facts know only name, expiry and CN: the rest is taken to be as the profile wants (an
+    unknown expiry counts as nothing usable)."""
+    if record.seen_at is not None or record.seen is not None:
         return record.seen
+    if record.current_object is None or record.current_not_after is None:
+        return None
     wanted = resolved.wanted
     return SeenCertificate(
         name=record.current_object,
@@ -106,7 +109,7 @@ def _last_error(record: PairRecord) -> LastError | None:
     )
 
 
-def _row(
+def row(
     profile: str,
     firewall: str,
     record: PairRecord | None,
@@ -163,7 +166,7 @@ def status_rows(loaded: LoadedConfig, names: list[str] | None, now: dt.datetime)
     for resolved in loaded.resolved(names):
         for firewall in resolved.firewalls:
             record = records.pop((resolved.name, firewall.name), None)
-            rows.append(_row(resolved.name, firewall.name, record, resolved, now))
+            rows.append(row(resolved.name, firewall.name, record, resolved, now))
     if not names:
-        rows += [_row(p, f, r, None, now) for (p, f), r in sorted(records.items())]
+        rows += [row(p, f, r, None, now) for (p, f), r in sorted(records.items())]
     return rows

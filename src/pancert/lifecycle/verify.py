@@ -1,6 +1,6 @@
 """Verify what SCM issued before it can touch a firewall.
 
-A chain passes only when all of this holds (issue 5, "Verify before touching the firewall"):
+A chain passes only when all of this holds, checked before anything touches the firewall:
 the leaf carries the CSR's public key; it builds a path leaf → intermediates → an anchor in the
 trust store (``sectigo_ca_bundle`` when configured, else the system store) under RFC 5280 rules
 as ``cryptography`` implements them (signatures, validity at ``now``, CA flags, serverAuth);

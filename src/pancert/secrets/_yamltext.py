@@ -30,6 +30,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from pancert.config.yamlio import describe
 from pancert.secrets import _values as values
 from pancert.secrets._errors import UnsupportedFileError, ValueDecryptError
 from pancert.secrets._tree import Comment, Leaf
@@ -69,7 +70,8 @@ def parse(text: str, source: Path) -> list[Document]:
         for node in roots:
             yaml.constructor.construct_document(node)
     except YAMLError as exc:
-        raise UnsupportedFileError(source, f"not valid YAML: {exc}") from exc
+        # the library's own text quotes lines and values (both of a duplicate key)
+        raise UnsupportedFileError(source, f"not valid YAML{describe(exc)}") from None
     return documents
 
 
