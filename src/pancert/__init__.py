@@ -1,7 +1,8 @@
 """pancert: TLS certificates on Palo Alto Networks firewalls, issued and renewed by Sectigo SCM.
 
 The private key is generated on the firewall and never leaves it; pancert moves only the CSR out
-and the signed chain in. See docs/architecture.md for the data flow and the per-profile state machine.
+and the signed chain in. See docs/architecture.md for the data flow and the per-profile state
+machine.
 """
 
 from importlib.metadata import PackageNotFoundError, version

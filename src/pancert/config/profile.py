@@ -106,6 +106,12 @@ def _cert_type(value: Any) -> Any:
     return value
 
 
+def _key_word(value: object) -> str:
+    """The key type as written, in the enum's spelling where it has one (ECDSA is EC)."""
+    kind = str(value).strip().upper()
+    return "EC" if kind == "ECDSA" else kind
+
+
 def _is_ip(name: str) -> bool:
     try:
         ipaddress.ip_address(name)
@@ -172,8 +178,8 @@ class CertificateProfile(BaseModel):
     def _default_key_size(cls, data: Any) -> Any:
         """The size defaults by type (RSA 2048, EC 256) when the profile names none."""
         if isinstance(data, dict) and data.get("sectigo_csr_key_size") in (None, ""):
-            kind = str(data.get("sectigo_csr_key_type") or "RSA").strip().upper()
-            size = DEFAULT_KEY_SIZE.get(KeyAlgorithm(kind), 2048) if kind in KEY_SIZES else 2048
+            kind = _key_word(data.get("sectigo_csr_key_type") or "RSA")
+            size = DEFAULT_KEY_SIZE[KeyAlgorithm(kind)] if kind in KEY_SIZES else 2048
             data = {**data, "sectigo_csr_key_size": size}
         return data
 
@@ -236,8 +242,7 @@ class CertificateProfile(BaseModel):
     def _key_type(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        kind = value.strip().upper()
-        kind = "EC" if kind in ("ECDSA", "EC") else kind
+        kind = _key_word(value)
         if kind not in KEY_SIZES:
             raise invalid(f"{value!r} is not a key type", "RSA, EC")
         return KeyAlgorithm(kind)
