@@ -43,6 +43,7 @@ async def replay(config: Path, count: int, sleep_s: float) -> int:
             ca = authorities[profile.credential]
             firewall = loaded.firewalls[profile.firewall_profiles[0]]
             assert firewall.api_key is not None
+            assert firewall.url is not None, "the benchmark's firewalls are reached directly"
             assert firewall.commit_user is not None
             location = Location(profile.location)
             name = f"seq-{secrets.token_hex(4)}-{profile.name}"[:63]

@@ -8,8 +8,8 @@ import pytest
 
 from pancert.sandbox.ca import SandboxCA
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-"""The steering repository's shared/ folder (references, vectors), beside this checkout."""
+DATA = Path(__file__).resolve().parent / "data"
+"""Third-party test data kept in the repository; provenance and licences in data/README.md."""
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Protocol, cast
 
-from pancert import __version__, commands, status_codes
+from pancert import __version__, commands, status_codes, stdout
 from pancert.commands._exits import for_error
 from pancert.errors import PancertError
 from pancert.redaction import redact
@@ -133,8 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pancert: error: a COMMAND (or -a ACTION) is required", file=sys.stderr)
         return status_codes.BAD_INPUT
     debug = bool(getattr(args, "debug", False))
+    guard = stdout.install() if argv is None else None
     try:
-        return available[args.command].run(args)
+        code = available[args.command].run(args)
     except PancertError as exc:
         _print_error(exc, debug)
         return for_error(exc)
@@ -142,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pancert: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so plainly, traceback only on request
+        from pancert.logs import get_logger, log_internal_error  # noqa: PLC0415 - rich loads slowly
+
+        # into the log file too (when one is open), masked by its filter like every line
+        log_internal_error(get_logger("pancert"), "internal error", exc)
         if debug:
             traceback.print_exc()
         print(
@@ -150,6 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return status_codes.FAILED
+    report = stdout.problem(guard) if guard is not None else None
+    if report is not None:
+        print(f"pancert: {report}", file=sys.stderr)
+        return code or status_codes.FAILED
+    return code
 
 
 def _print_error(exc: PancertError, debug: bool) -> None:

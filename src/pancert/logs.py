@@ -11,13 +11,16 @@ its arguments, exception text and stack text through :func:`pancert.redaction.re
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.logging import RichHandler
 
+from pancert.fileio import open_private, private_folder
 from pancert.redaction import redact
 
 if TYPE_CHECKING:
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 
     from pancert.config.models import AppConfig
 
-__all__ = ["RedactionFilter", "get_logger", "setup_logging"]
+__all__ = ["RedactionFilter", "get_logger", "log_internal_error", "setup_logging"]
 
 _FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _MARK = "_pancert_handler"
@@ -49,6 +52,17 @@ class RedactionFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are 0600 whatever the umask (they name hosts, orders and admins), and never
+    written through a symbolic link."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = open_private(Path(self.baseFilename), "log file")
+        return io.TextIOWrapper(
+            io.FileIO(fd, "a"), encoding=self.encoding or "utf-8", errors=self.errors
+        )
 
 
 def _console_handler(console: Console | None) -> logging.Handler:
@@ -84,8 +98,8 @@ def setup_logging(app: AppConfig | None, *, debug: bool, console: Console | None
     file_level = logging.DEBUG if debug else logging.WARNING
     if app is not None:
         file_level = logging.DEBUG if debug or app.log_level == "DEBUG" else logging.INFO
-        app.log_path.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        private_folder(app.log_path, "log folder")
+        file_handler = _PrivateRotatingFileHandler(
             app.log_file_path,
             maxBytes=max(1, int(app.log_size_mb * 1024 * 1024)),
             backupCount=app.logger_count,
@@ -107,3 +121,14 @@ def setup_logging(app: AppConfig | None, *, debug: bool, console: Console | None
 def get_logger(name: str) -> logging.Logger:
     """A logger under ``pancert.`` (``get_logger(__name__)`` in pancert's modules)."""
     return logging.getLogger(name if name.startswith("pancert") else f"pancert.{name}")
+
+
+def log_internal_error(logger: logging.Logger, message: str, exc: BaseException) -> None:
+    """Write ``message`` with the traceback of ``exc`` to pancert's log files only: the
+    console shows a traceback only with ``--debug`` (whoever prints the one-line error)."""
+    record = logger.makeRecord(
+        logger.name, logging.ERROR, __file__, 0, message, (), (type(exc), exc, exc.__traceback__)
+    )
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and getattr(handler, _MARK, False):
+            handler.handle(record)

@@ -25,7 +25,7 @@ from typing import TextIO
 from filelock import FileLock, Timeout
 
 from pancert.errors import EulaNotAcceptedError, LockHeldError
-from pancert.fileio import atomic_write
+from pancert.fileio import atomic_write, private_folder, refuse_symlink, unwritable
 
 __all__ = [
     "ACCEPT_ENV",
@@ -71,8 +71,9 @@ class StateFolder:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the run lock for the body; another holder raises LockHeldError (exit 3)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        file_lock = FileLock(self.lock_path, timeout=0, thread_local=False)
+        private_folder(self.path, "state folder")
+        refuse_symlink(self.lock_path, "lock file")
+        file_lock = FileLock(self.lock_path, timeout=0, mode=0o600, thread_local=False)
         try:
             file_lock.acquire()
         except Timeout as exc:
@@ -81,6 +82,8 @@ class StateFolder:
             )
             error.hint = "wait for it to finish; the lock is released when that process ends"
             raise error from exc
+        except OSError as exc:  # (after Timeout, an OSError too) denied, or a link appeared
+            raise unwritable(self.lock_path, "lock file", exc) from None
         try:
             yield
         finally:
@@ -99,14 +102,17 @@ class StateFolder:
 
     def accept_eula(self) -> None:
         """Record acceptance durably (write, fsync, rename): a crash leaves the old state."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path, "state folder")
         record = {
             "version": EULA_VERSION,
             "accepted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "accepted_by": _user(),
         }
         # readable by every account that shares this configuration (a cron user, an admin)
-        atomic_write(self.eula_path, json.dumps(record), mode=0o644)
+        try:
+            atomic_write(self.eula_path, json.dumps(record), mode=0o644)
+        except OSError as exc:
+            raise unwritable(self.eula_path, "licence acceptance file", exc) from None
 
 
 def _user() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from pancert.sandbox.acme import ACME_LABEL, AcmeSandboxSettings
 from pancert.sandbox.firewall import FirewallSettings
 from pancert.sandbox.scm import ScmSandboxSettings
 from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
@@ -93,6 +95,7 @@ def make_world(
     ha_pairs: int = 0,
     scm: ScmSandboxSettings | None = None,
     fw: FirewallSettings | None = None,
+    acme: AcmeSandboxSettings | None = None,
 ) -> SandboxWorld:
     return SandboxWorld(
         tmp_path / "sandbox",
@@ -100,7 +103,30 @@ def make_world(
         ha_pairs=ha_pairs,
         scm_settings=scm,
         firewall_settings=fw or FAST_FIREWALL,
+        acme=acme,
     )
+
+
+CA_KINDS = ("scm", "acme")
+"""Cases marked ``any_ca`` run against each: the SCM sandbox, and Pebble through ACME (every
+profile's credential becomes the ACME label; Pebble validates every challenge)."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("any_ca") is not None:
+        metafunc.parametrize("ca_kind", CA_KINDS)
+
+
+@pytest.fixture
+def ca_kind() -> str:
+    return "scm"
+
+
+def ca_orders(world: SandboxWorld) -> int:
+    """Orders the CA received: SCM's order store, or new-order requests that reached Pebble."""
+    if world.acme is not None:
+        return len(world.acme.ari.new_orders)
+    return len(world.scm.orders())
 
 
 def assert_no_key_left_a_firewall(world: SandboxWorld) -> None:
@@ -115,19 +141,22 @@ def assert_no_key_left_a_firewall(world: SandboxWorld) -> None:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[SandboxWorld]:
+def world(tmp_path: Path, ca_kind: str) -> Iterator[SandboxWorld]:
     """A sandbox per test; after the test, the key hygiene every test must keep."""
-    with make_world(tmp_path) as started:
+    acme = AcmeSandboxSettings(always_valid=True) if ca_kind == "acme" else None
+    with make_world(tmp_path, acme=acme) as started:
         yield started
         assert_no_key_left_a_firewall(started)
 
 
 @pytest.fixture
 def agent(world: SandboxWorld) -> Agent:
-    return Agent(world, world.write_configuration(DEMO_PROFILES, **FAST_CONFIG))
+    return configure(world, *DEMO_PROFILES)
 
 
 def configure(world: SandboxWorld, *profiles: ProfileSpec, **overrides: Any) -> Agent:
+    if world.acme is not None:
+        profiles = tuple(dataclasses.replace(p, credential=ACME_LABEL) for p in profiles)
     return Agent(world, world.write_configuration(profiles, **{**FAST_CONFIG, **overrides}))
 
 

@@ -8,7 +8,7 @@ import pytest
 from pancert.sandbox.faults import FaultInjector, FaultRule
 from pancert.sandbox.world import ADMIN_LABEL, DEMO_PROFILES, ProfileSpec, SandboxWorld
 
-from .conftest import VSYS1, Agent, certificate_names, configure, running_text
+from .conftest import VSYS1, Agent, ca_orders, certificate_names, configure, running_text
 
 WEB = DEMO_PROFILES[0]
 
@@ -22,7 +22,7 @@ def killed_at(agent: Agent, faults: FaultInjector, kind: str, when: str, *args: 
 def assert_converged_once(agent: Agent, world: SandboxWorld, orders: int = 1) -> None:
     result = agent("renew")
     assert result.code == 0, result.text
-    assert len(world.scm.orders()) == orders
+    assert ca_orders(world) == orders
     fw = world.fleet.firewalls[0]
     (name,) = certificate_names(fw)
     assert running_text(
@@ -41,7 +41,7 @@ def test_killed_right_after_enroll_then_the_admin_api_finds_the_order(world: San
         ),
     )
     killed_at(agent, world.scm.faults, "enroll", "after", "enroll", "-p", "web")
-    assert len(world.scm.orders()) == 1
+    assert ca_orders(world) == 1
     assert agent.journal("web", "fw_sandbox1")["rotation"]["step"] == "ORDER_INTENT"
     assert_converged_once(agent, world)
 
@@ -55,7 +55,7 @@ def test_killed_right_after_enroll_on_the_rest_api_stops_for_a_person(world: San
     assert stopped.code == 1
     assert f"check SCM for request {request_id}" in stopped.out
     assert "pancert resolve -p web" in stopped.out
-    assert len(world.scm.orders()) == 1
+    assert ca_orders(world) == 1
     resolved = agent("resolve", "-p", "web", "--ssl-id", str(order.id))
     assert resolved.code == 0, resolved.text
     assert_converged_once(agent, world)
@@ -71,6 +71,7 @@ def test_resolve_none_orders_again_when_scm_has_nothing(world: SandboxWorld) -> 
     assert_converged_once(agent, world)
 
 
+@pytest.mark.any_ca
 def test_killed_after_exporting_the_csr_reuses_the_pending_entry(world: SandboxWorld) -> None:
     agent = configure(world, WEB)
     killed_at(agent, world.fleet.firewalls[0].faults, "export", "after", "enroll", "-p", "web")
@@ -91,6 +92,7 @@ def test_killed_after_exporting_the_csr_reuses_the_pending_entry(world: SandboxW
         ("commit", "after"),
     ],
 )
+@pytest.mark.any_ca
 def test_killed_at_a_firewall_step_then_rerun_converges_with_one_order(
     world: SandboxWorld, kind: str, when: str
 ) -> None:

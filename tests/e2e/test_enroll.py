@@ -9,11 +9,20 @@ import pytest
 
 from pancert.sandbox.world import ADMIN_LABEL, ProfileSpec, SandboxWorld
 
-from .conftest import VSYS1, Agent, certificate_names, configure, firewall_writes, running_text
+from .conftest import (
+    VSYS1,
+    Agent,
+    ca_orders,
+    certificate_names,
+    configure,
+    firewall_writes,
+    running_text,
+)
 
 KEYS = [("RSA", 2048), ("RSA", 3072), ("RSA", 4096), ("EC", 256), ("EC", 384)]
 
 
+@pytest.mark.any_ca
 def test_every_key_the_firewall_can_generate_in_one_run_and_one_commit(world: SandboxWorld) -> None:
     specs = [
         ProfileSpec(f"k-{t.lower()}{s}", f"k{s}{t.lower()}.example.com", key_type=t, key_size=s)
@@ -28,7 +37,7 @@ def test_every_key_the_firewall_can_generate_in_one_run_and_one_commit(world: Sa
     for spec in specs:
         algorithm = running_text(fw, f"{VSYS1}/certificate/entry[@name='{spec.name}']/algorithm")
         assert algorithm == [spec.key_type]
-    assert len(world.scm.orders()) == len(specs)
+    assert ca_orders(world) == len(specs)
 
 
 def test_enroll_needs_a_profile(agent: Agent) -> None:
@@ -37,6 +46,7 @@ def test_enroll_needs_a_profile(agent: Agent) -> None:
     assert "-p" in result.err
 
 
+@pytest.mark.any_ca
 def test_enroll_twice_reports_and_does_nothing(agent: Agent, world: SandboxWorld) -> None:
     assert agent("enroll", "-p", "web.yaml").code == 0
     writes = firewall_writes(world)
@@ -44,9 +54,10 @@ def test_enroll_twice_reports_and_does_nothing(agent: Agent, world: SandboxWorld
     assert again.code == 0, again.text
     assert "already deployed" in again.out
     assert firewall_writes(world) == writes
-    assert len(world.scm.orders()) == 1
+    assert ca_orders(world) == 1
 
 
+@pytest.mark.any_ca
 def test_one_certificate_profile_on_two_firewalls_gets_two_keys_and_orders(
     agent: Agent, world: SandboxWorld
 ) -> None:
@@ -57,7 +68,7 @@ def test_one_certificate_profile_on_two_firewalls_gets_two_keys_and_orders(
         assert certificate_names(fw, "/config/shared") == ["shop"]
         pems += running_text(fw, "/config/shared/certificate/entry[@name='shop']/public-key")
     assert len(set(pems)) == 2
-    assert len(world.scm.orders()) == 2
+    assert ca_orders(world) == 2
 
 
 def test_ev_waits_for_approval_across_runs(world: SandboxWorld) -> None:
@@ -80,7 +91,7 @@ def test_ev_waits_for_approval_across_runs(world: SandboxWorld) -> None:
     assert done.code == 0, done.text
     assert "deployed ev" in done.out
     assert certificate_names(world.fleet.firewalls[0]) == ["ev"]
-    assert len(world.scm.orders()) == 1
+    assert ca_orders(world) == 1
 
 
 def test_dry_run_orders_changes_and_writes_nothing(agent: Agent, world: SandboxWorld) -> None:

@@ -69,11 +69,11 @@ def test_a_pair_is_enrolled_and_rotated_through_the_active_peer_only(
     world: SandboxWorld, pair: HaPair, agent: Agent
 ) -> None:
     active, passive = pair.active, pair.passive
-    first = agent("enroll", "-p", "portal")
+    first = agent("enroll", "-p", "ha_portal")
     assert first.code == 0, first.text
-    assert "portal on fw_ha1: converged" in first.out
+    assert "ha_portal on fw_ha1: converged" in first.out
     old = assert_converged_on_both(pair)
-    rotated = agent("renew", "--force", "-p", "portal")
+    rotated = agent("renew", "--force", "-p", "ha_portal")
     assert rotated.code == 0, rotated.text
     new = assert_converged_on_both(pair)
     assert new != old
@@ -81,7 +81,7 @@ def test_a_pair_is_enrolled_and_rotated_through_the_active_peer_only(
     assert pair.passive_writes == []
     assert writes(passive) == {}
     assert writes(active)["generate"] == 2
-    assert agent.journal("portal", "fw_ha1")["current_object"] == new
+    assert agent.journal("ha_portal", "fw_ha1")["current_object"] == new
     calm = agent("renew")
     assert calm.code == 0, calm.text
     assert "unchanged" in calm.out
@@ -91,11 +91,11 @@ def test_a_pair_is_enrolled_and_rotated_through_the_active_peer_only(
 def test_failover_between_runs_continues_on_the_new_active(
     world: SandboxWorld, pair: HaPair, agent: Agent
 ) -> None:
-    assert agent("enroll", "-p", "portal").code == 0
+    assert agent("enroll", "-p", "ha_portal").code == 0
     old_active = pair.active
     pair.failover()
     before = writes(old_active)
-    rotated = agent("renew", "--force", "-p", "portal")
+    rotated = agent("renew", "--force", "-p", "ha_portal")
     assert rotated.code == 0, rotated.text
     assert pair.active is not old_active
     assert writes(old_active) == before  # the now passive peer was not written
@@ -115,14 +115,14 @@ def test_failover_between_runs_continues_on_the_new_active(
 def test_failover_between_two_steps_of_one_run_converges_with_one_order(
     world: SandboxWorld, pair: HaPair, agent: Agent, after: str, count: int
 ) -> None:
-    assert agent("enroll", "-p", "portal").code == 0
+    assert agent("enroll", "-p", "ha_portal").code == 0
     pair.set_switches({"failover_after": {"kind": after, "count": count}})
-    interrupted = agent("renew", "--force", "-p", "portal")
+    interrupted = agent("renew", "--force", "-p", "ha_portal")
     assert interrupted.code == 1, interrupted.text
     assert "failed over during the run" in interrupted.text
     assert "hint:" in interrupted.text
     assert pair.failovers
-    resumed = agent("renew", "-p", "portal")
+    resumed = agent("renew", "-p", "ha_portal")
     assert resumed.code == 0, resumed.text
     assert "converged" in resumed.out
     assert_converged_on_both(pair)
@@ -136,11 +136,11 @@ def test_failover_between_two_steps_of_one_run_converges_with_one_order(
 def test_a_sync_that_never_completes_fails_with_a_hint_then_recovers(
     world: SandboxWorld, pair: HaPair, agent: Agent
 ) -> None:
-    assert agent("enroll", "-p", "portal").code == 0
+    assert agent("enroll", "-p", "ha_portal").code == 0
     profile = agent.config.parent / "profiles" / "fw_ha1.yaml"
     profile.write_text(profile.read_text() + "paloalto_ha_sync_timeout: 1\n")
     pair.set_switches({"sync_never_completes": True})
-    stuck = agent("renew", "--force", "-p", "portal")
+    stuck = agent("renew", "--force", "-p", "ha_portal")
     assert stuck.code == 1, stuck.text
     assert "running-sync still reads 'synchronization in progress'" in stuck.text
     assert "sync-to-remote" in stuck.text  # the hint
@@ -148,7 +148,7 @@ def test_a_sync_that_never_completes_fails_with_a_hint_then_recovers(
     assert orders == 1  # the key never reached the passive peer: nothing was ordered
     pair.set_switches({"sync_never_completes": False})
     pair.sync_due = 0.0  # the stuck sync lands
-    healed = agent("renew", "-p", "portal")
+    healed = agent("renew", "-p", "ha_portal")
     assert healed.code == 0, healed.text
     assert_converged_on_both(pair)
     assert orders_for(world) == 2
@@ -159,7 +159,7 @@ def test_sync_disabled_is_a_clear_failure_and_nothing_is_written(
     world: SandboxWorld, pair: HaPair, agent: Agent
 ) -> None:
     pair.set_switches({"sync_enabled": False})
-    result = agent("enroll", "-p", "portal")
+    result = agent("enroll", "-p", "ha_portal")
     assert result.code == 1, result.text
     assert "config sync is disabled" in result.text
     assert "Enable Config Sync" in result.text

@@ -56,7 +56,7 @@ def test_the_sandbox_serves_describes_itself_and_stops_cleanly(
         assert len(firewalls) == 3 + 2  # and one HA pair by default
         assert data["ha_pairs"] == [{"name": "ha1", "peers": ["fw4", "fw5"]}]
         assert (tmp_path / "profiles" / "fw_ha1.yaml").exists()
-        assert (tmp_path / "profiles" / "portal.yaml").exists()
+        assert (tmp_path / "profiles" / "ha_portal.yaml").exists()
         assert scm["url"].endswith("/api/ssl/v1")
         assert {
             "auth_url",
@@ -89,6 +89,26 @@ def test_the_sandbox_serves_describes_itself_and_stops_cleanly(
             headers={"X-PAN-KEY": firewalls[0]["api_key"]},
         )
         assert "<sw-version>" in version.text
+        panorama = data["panorama"]
+        assert isinstance(panorama, dict)
+        assert {"url", "username", "password", "api_key", "devices"} <= set(panorama)
+        # the standalone firewalls; HA peers are reached at their own addresses
+        standalone = [f["name"] for f in firewalls[:3]]
+        assert [d["firewall"] for d in panorama["devices"]] == standalone
+        proxied = httpx.post(
+            panorama["url"] + "/api/",
+            verify=trust,
+            data={
+                "type": "op",
+                "cmd": "<show><system><info/></system></show>",
+                "target": panorama["devices"][2]["serial"],
+            },
+            headers={"X-PAN-KEY": panorama["api_key"]},
+        )
+        assert f"<hostname>{firewalls[2]['name']}</hostname>" in proxied.text
+        profiles = tmp_path / "profiles"
+        assert (profiles / "managed.yaml").is_file()
+        assert (profiles / "portal.yaml").is_file()
         validate = subprocess.run(
             [
                 sys.executable,

@@ -178,6 +178,10 @@ class FakeFirewall:
         self._call("job")
         return JobResult(job_id, "FIN", "OK", 100)
 
+    def expect_management_certificate(self, chain_pem: Sequence[str]) -> str:
+        self._call("expect_management_certificate")
+        return "00" * 32
+
     async def wait_for_job(self, job_id: int, timeout_s: float, *, sleep: ports.Sleep) -> JobResult:
         self._call("wait_for_job")
         return JobResult(job_id, "FIN", "OK", 100)

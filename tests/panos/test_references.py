@@ -128,7 +128,9 @@ def test_certificate_profile_rebind_is_committed_by_an_admin_partial_commit(
     sandbox: Sandbox,
 ) -> None:
     """Since PAN-OS 11.0.3-h3 a ``set`` on a partial XPath (the CA list plus a wrapping
-    ``<entry>``) is not attributed to the admin; pancert's full-XPath edit is."""
+    ``<entry>``) belongs to the container: another admin's such change is left out of an
+    admin's partial commit until that admin also writes the container that way, and then
+    both travel together. pancert's full-XPath edit is attributed to pancert's admin."""
     firewall = sandbox.firewall
     firewall.seed_certificate("old")
     firewall.seed_certificate("new")
@@ -147,26 +149,39 @@ def test_certificate_profile_rebind_is_committed_by_an_admin_partial_commit(
         assert not await client.pending_changes()
 
     sandbox.run(scenario)
-    reply = httpx.post(
-        sandbox.url() + "/api/",
-        data={
-            "type": "config",
-            "action": "set",
-            "xpath": ca_list,
-            "element": "<entry name='old'/>",
-            "key": firewall.api_key,
-        },
-        verify=sandbox.verify,
-    )
-    assert 'code="20"' in reply.text
+    admin2 = firewall.add_admin("admin2", "password-2")
 
-    async def partial_commit(client: PanosClient) -> None:
+    def partial_set(key: str, name: str) -> None:
+        reply = httpx.post(
+            sandbox.url() + "/api/",
+            data={
+                "type": "config",
+                "action": "set",
+                "xpath": ca_list,
+                "element": f"<entry name='{name}'/>",
+                "key": key,
+            },
+            verify=sandbox.verify,
+        )
+        assert 'code="20"' in reply.text
+
+    partial_set(admin2, "old")
+
+    async def nothing_of_admin2s(client: PanosClient) -> None:
         assert (await client.commit("admin")).job_id is None
         assert await client.pending_changes()
 
-    sandbox.run(partial_commit)
-    running_ca = firewall.running.xpath(ca_list + "/entry/@name")
-    assert running_ca == ["new"]
+    sandbox.run(nothing_of_admin2s)
+    partial_set(firewall.api_key, "extra")
+
+    async def both_combined(client: PanosClient) -> None:
+        result = await client.commit("admin")
+        assert result.job_id is not None
+        await client.wait_for_job(result.job_id, 30, first_delay_s=0, sleep=_quick)
+        assert not await client.pending_changes()
+
+    sandbox.run(both_combined)
+    assert firewall.running.xpath(ca_list + "/entry/@name") == ["new", "old", "extra"]
 
 
 async def _quick(_: float) -> None:

@@ -1,4 +1,4 @@
-"""Every real reply in shared/reference/panos-samples parses with the client's parser and
+"""Every real reply in tests/data/panos-samples parses with the client's parser and
 means what SOURCES.md says it means."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from pancert.panos import errors, parsers
 from pancert.panos.models import SHARED, KeyAlgorithm
 from pancert.panos.xml import check_envelope, child_text, parse
-from tests.conftest import SHARED as SHARED_DIR
+from tests.conftest import DATA
 
-SAMPLES = SHARED_DIR / "reference" / "panos-samples"
+SAMPLES = DATA / "panos-samples"
 XML_FILES = sorted(SAMPLES.glob("*.xml"))
 
 

@@ -297,6 +297,8 @@ def _config_cases() -> list[Bad]:
         ("scm-bundle-missing", {"sectigo_ca_bundle": "/nonexistent/scm.pem"}, "sectigo_ca_bundle"),
         ("commit-timeout", {"paloalto_commit_timeout": 0}, "paloalto_commit_timeout"),
         ("encrypt-plaintext", {"sectigo_encrypt_credentials": True}, "plaintext"),
+        ("log-file-escape", {"sectigo_log_file": "../../x.log"}, "sectigo_log_file"),
+        ("log-file-absolute", {"sectigo_log_file": "/tmp/pancert-x.log"}, "sectigo_log_file"),
     ]
     cases = [
         Bad(
@@ -405,7 +407,132 @@ def _runtime_cases() -> list[Bad]:
     ]
 
 
-CORPUS: list[Bad] = _field_cases() + _file_cases() + _config_cases() + _runtime_cases()
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels + 1):
+        refs = ", ".join([f"*l{level - 1}"] * 9)
+        lines.append(f"l{level}: &l{level} [{refs}]")
+    return profile() + "\n".join(lines) + "\n"
+
+
+_KEY_PEM = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg7S8j3bXZ0pM9Vn4S\n"
+    "-----END PRIVATE KEY-----\n"
+)
+
+
+def _hostile_cases() -> list[Bad]:
+    """Values that once passed ``validate`` and stopped every firewall at run time, or made
+    the YAML reader spend minutes and gigabytes: each is set aside with its file and field."""
+    return [
+        Bad(
+            "binding-quote",
+            {P: profile(paloalto_bindings=[{"ssl_tls_service_profile": "O'Brien-tls"}])},
+            2,
+            r"bad\.yaml.*paloalto_bindings.*O'Brien-tls",
+        ),
+        Bad(
+            "binding-bracket",
+            {P: profile(paloalto_bindings=[{"decryption_rule": "x'] | //*[@name='y"}])},
+            2,
+            r"bad\.yaml.*paloalto_bindings",
+        ),
+        Bad(
+            "fw-url-empty",
+            {F: firewall(paloalto_url=""), P: _uses_bad_fw()},
+            2,
+            r"fw_bad\.yaml.*paloalto_url.*empty",
+        ),
+        Bad(
+            "fw-bundle-empty",
+            {"empty.pem": "", F: firewall(paloalto_ca_bundle="empty.pem"), P: _uses_bad_fw()},
+            2,
+            r"fw_bad\.yaml.*paloalto_ca_bundle.*(empty|no PEM)",
+        ),
+        Bad(
+            "fw-bundle-key",
+            {"key.pem": _KEY_PEM, F: firewall(paloalto_ca_bundle="key.pem"), P: _uses_bad_fw()},
+            2,
+            r"fw_bad\.yaml.*paloalto_ca_bundle.*private key",
+        ),
+        Bad(
+            "fw-bundle-text",
+            {
+                "notes.pem": "not a certificate\n",
+                F: firewall(paloalto_ca_bundle="notes.pem"),
+                P: _uses_bad_fw(),
+            },
+            2,
+            r"fw_bad\.yaml.*paloalto_ca_bundle.*no PEM",
+        ),
+        Bad(
+            "yaml-deep-flow",
+            {P: "sectigo_csr_domain: " + "[" * 3000 + "]" * 3000 + "\n"},
+            2,
+            r"bad\.yaml.*nested too deeply",
+        ),
+        Bad(
+            "yaml-deep-block",
+            {P: "".join("  " * i + f"k{i}:\n" for i in range(40)) + "  " * 40 + "x: 1\n"},
+            2,
+            r"bad\.yaml.*nested too deeply",
+        ),
+        Bad("yaml-alias-bomb", {P: _alias_bomb()}, 2, r"bad\.yaml.*(aliases|expands)"),
+        Bad(
+            "yaml-many-aliases",
+            {P: profile() + "a: &a x\nb: [" + ", ".join(["*a"] * 200) + "]\n"},
+            2,
+            r"bad\.yaml.*aliases",
+        ),
+        Bad(
+            "yaml-huge",
+            {P: profile() + ("# " + "x" * 1000 + "\n") * 2100},
+            2,
+            r"bad\.yaml.*larger than",
+        ),
+        Bad(
+            "yaml-latin1",
+            {
+                P: profile(sectigo_csr_organization=DROP)
+                + "sectigo_csr_organization: Soci\udce9t\udce9 G\udce9n\udce9rale\n"
+            },
+            2,
+            r"bad\.yaml.*not UTF-8.*line \d+, column \d+",
+        ),
+        Bad(
+            "credentials-latin1",
+            {"sectigo_credentials.yaml": "SCMDV:\n  sectigo_cm_user_id: caf\udce9\n"},
+            2,
+            r"sectigo_credentials\.yaml.*not UTF-8.*line 2",
+            good=False,
+        ),
+        Bad(
+            "config-latin1",
+            {
+                "../config.yaml": lambda case: (
+                    (case.config_folder / "config.yaml").read_text() + "# r\udce9sum\u00e9\n"
+                )
+            },
+            2,
+            r"config\.yaml.*not UTF-8.*line \d+",
+            good=False,
+        ),
+        Bad(
+            "fw-duplicate-key",
+            {
+                F: lambda case: firewall()(case) + "paloalto_url: https://localhost:1\n",
+                P: _uses_bad_fw(),
+            },
+            2,
+            r"fw_bad\.yaml.*paloalto_url.*duplicate key at line \d+",
+        ),
+    ]
+
+
+CORPUS: list[Bad] = (
+    _field_cases() + _file_cases() + _config_cases() + _runtime_cases() + _hostile_cases()
+)
 
 
 __all__ = ["BAD", "CORPUS", "GOOD", "Bad", "dump", "firewall"]

@@ -11,7 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pancert.lifecycle.journal import Journal, JournalError, PairRecord, Step, parse_ids
+from pancert.errors import PancertError
+from pancert.lifecycle.journal import Journal, PairRecord, Step, parse_ids
 from pancert.lifecycle.naming import is_rotation_of
 from pancert.sandbox.firewall import Firewall, tree
 from pancert.scm.common import request_id_in
@@ -30,7 +31,7 @@ def journal_records(state: Path) -> tuple[list[PairRecord], list[str]]:
         profile, _, firewall = path.stem.partition("@")
         try:
             record = journal.load(profile, firewall)
-        except JournalError as exc:
+        except PancertError as exc:  # JournalError, or a refused symbolic link
             problems.append(f"journal corrupt: {exc}")
             continue
         if record is not None:
@@ -94,7 +95,10 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
     and certificate, and no other pancert object unless it is still referenced (and kept)."""
     records, problems = journal_records(case.state)
     by_pair = {(r.profile, r.firewall): r for r in records}
-    fw_by_profile = {f"fw_sandbox{i}": [fw] for i, fw in enumerate(case.firewalls, start=1)}
+    standalone = case.world.standalone
+    fw_by_profile = {f"fw_sandbox{i}": [fw] for i, fw in enumerate(standalone, start=1)}
+    # the same firewalls reached through the sandbox Panorama (device mode)
+    fw_by_profile |= {f"fw_managed{i}": [fw] for i, fw in enumerate(standalone, start=1)}
     # an HA pair's objects must be on both peers (the passive one by config sync)
     fw_by_profile |= {f"fw_{p.name}": [p.active, p.passive] for p in case.world.ha_pairs}
     for profile, fw_name in pairs:

@@ -33,6 +33,9 @@ CI_SUBSET = {
     "wrong-api-key",
     "cert-other-key",
     "cert-untrusted-chain",
+    "binding-quote",
+    "fw-bundle-key",
+    "yaml-alias-bomb",
 }
 
 

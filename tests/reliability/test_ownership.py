@@ -88,6 +88,7 @@ def test_a_persons_look_alike_object_is_foreign_whatever_its_name(
     _report(web_case, tally, problems)
 
 
+@pytest.mark.slow
 def test_a_web_object_for_another_host_is_foreign(web_case: Case, tally: Tally) -> None:
     """Named exactly like the profile, but its CN is not the profile's: not the Sectigo
     agent's object for this profile, so it is neither adopted, rebound from, nor deleted."""
@@ -102,6 +103,7 @@ def test_a_web_object_for_another_host_is_foreign(web_case: Case, tally: Tally) 
     _report(web_case, tally, problems)
 
 
+@pytest.mark.slow
 def test_a_web_object_missing_a_san_is_foreign(web_case: Case, tally: Tally) -> None:
     firewall = web_case.firewalls[0]
     firewall.seed_certificate(
@@ -113,6 +115,7 @@ def test_a_web_object_missing_a_san_is_foreign(web_case: Case, tally: Tally) -> 
     _report(web_case, tally, problems)
 
 
+@pytest.mark.slow
 def test_a_sibling_profiles_object_is_never_taken(tmp_path: Path, tally: Tally) -> None:
     """``web-frontend`` is a profile of its own. Once it is deployed, ``web`` running for the
     first time (fresh journal for web) must not adopt, rebind or delete it."""
@@ -134,6 +137,7 @@ def test_a_sibling_profiles_object_is_never_taken(tmp_path: Path, tally: Tally) 
         case.stop()
 
 
+@pytest.mark.slow
 def test_the_sectigo_agents_object_is_adopted_and_replaced(web_case: Case, tally: Tally) -> None:
     """Exact name, the profile's CN and SANs: the agent's object, adopted, then replaced by
     make-before-break (rebound away from and deleted) on a forced renewal."""
@@ -183,6 +187,7 @@ def _write_v1(case: Case, record: dict[str, object]) -> None:
     (folder / "web@fw_sandbox1.json").write_text(json.dumps(record))
 
 
+@pytest.mark.slow
 def test_a_version_1_journal_keeps_what_pancert_created(web_case: Case, tally: Tally) -> None:
     """An object created under the earlier naming rule (8 letters) stays pancert's: the
     next forced rotation moves its uses to a new-rule object and deletes it."""

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.scm import TOKEN_PATH, ScmSandbox, ScmSandboxSettings
 from pancert.sandbox.server import LoopbackServer
-from pancert.scm import CertificateAuthority, EnrollRequest, RetryPolicy, open_ca
+from pancert.scm import CertificateAuthority, EnrollRequest, IssuedChain, RetryPolicy, open_ca
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Cred:
     customer_uri: str | None = None
     org_id: int | None = None
     cert_type_map: Mapping[str, str | int] | None = field(default=None)
+    dcv_mode: str | None = None
+    dcv_email: str | None = None
 
 
 @dataclass
@@ -200,3 +202,13 @@ def enroll_request(
     }
     fields.update(overrides)
     return EnrollRequest(**fields)  # type: ignore[arg-type]
+
+
+async def collect_issued(ca: CertificateAuthority, order_id: int, *, tries: int = 4) -> IssuedChain:
+    """Collect until the chain comes, as the lifecycle does: like SCM, the sandbox answers
+    "being processed" at least once before it hands out a chain."""
+    for _ in range(tries):
+        result = await ca.collect(order_id)
+        if isinstance(result, IssuedChain):
+            return result
+    raise AssertionError(f"order {order_id} still pending after {tries} collects")

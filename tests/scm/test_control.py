@@ -12,10 +12,10 @@ from pydantic import SecretStr
 
 import pancert.sandbox.scm
 import pancert.scm
-from pancert.sandbox.scm import CustomField
+from pancert.sandbox.scm import CustomField, Switches
 from pancert.scm import ApiKind, IssuedChain, Pending, open_ca, select_api
 from pancert.scm.errors import ScmRequestRejected, ScmValidationError
-from tests.scm.conftest import Running, enroll_request, make_csr
+from tests.scm.conftest import Running, collect_issued, enroll_request, make_csr
 
 
 def test_state_lists_every_order(scm: Running) -> None:
@@ -47,23 +47,24 @@ def test_next_validity_reaches_any_point_of_a_renewal_window(scm: Running) -> No
             )
             assert response.status_code == 204
         ref = await ca.enroll(enroll_request())
-        issued = await ca.collect(ref.order_id)
-        assert isinstance(issued, IssuedChain)
+        issued = await collect_issued(ca, ref.order_id)
         leaf = x509.load_pem_x509_certificate(issued.certificates_pem[0].encode())
         assert leaf.not_valid_before_utc == not_before
         assert leaf.not_valid_after_utc == not_after
         details = await ca.details(ref.order_id)
         assert details.expires == not_after
         second = await ca.enroll(enroll_request(request_id="next"))
-        issued = await ca.collect(second.order_id)
-        assert isinstance(issued, IssuedChain)
+        issued = await collect_issued(ca, second.order_id)
         leaf = x509.load_pem_x509_certificate(issued.certificates_pem[0].encode())
         assert leaf.not_valid_after_utc != not_after  # used once
 
     scm.run(run)
 
 
-def test_dcv_mode_waits_for_domain_validation(scm: Running) -> None:
+def test_dcv_mode_waits_for_domain_validation(start_scm: Callable[..., Running]) -> None:
+    # a tenant without DCV pre-validation: the order is taken and waits for DCV
+    scm = start_scm(switches=Switches(dcv_prevalidation=False))
+
     async def run() -> None:
         async with scm.raw() as raw:
             creds = scm.sandbox.credentials
@@ -84,7 +85,7 @@ def test_dcv_mode_waits_for_domain_validation(scm: Running) -> None:
             assert isinstance(await ca.collect(ssl_id), Pending)
             done = await raw.post("/_sandbox/domains", json={"domain": "newdomain.net"})
             assert done.status_code == 204
-            assert isinstance(await ca.collect(ssl_id), IssuedChain)
+            assert isinstance(await collect_issued(ca, ssl_id), IssuedChain)
 
     scm.run(run)
 
@@ -107,9 +108,8 @@ def test_describe_gives_working_urls_and_credentials(scm: Running) -> None:
         )
         scm.opened.append(rest)
         assert rest.api is ApiKind.ENROLLMENT
-        assert isinstance(
-            await rest.collect((await rest.enroll(enroll_request())).order_id), IssuedChain
-        )
+        ref = await rest.enroll(enroll_request())
+        assert isinstance(await collect_issued(rest, ref.order_id), IssuedChain)
         assert select_api(str(info["url"]), scm.admin_cred()) is ApiKind.ADMIN
 
     scm.run(run)
@@ -129,7 +129,7 @@ def test_org_validation_and_mandatory_fields(start_scm: Callable[..., Running]) 
             await ca.enroll(enroll_request())
         assert rejected.value.code == -62
         ref = await ca.enroll(enroll_request(custom_fields={"Ticket": "T-2"}))
-        assert isinstance(await ca.collect(ref.order_id), IssuedChain)
+        assert isinstance(await collect_issued(ca, ref.order_id), IssuedChain)
 
     running.run(run)
 

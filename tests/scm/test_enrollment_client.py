@@ -11,7 +11,7 @@ from pancert.sandbox.ca import SandboxCA
 from pancert.scm import ApiKind, EnrollRequest, IssuedChain, LookupOutcome, Pending
 from pancert.scm.errors import ScmAuthError, ScmRequestRejected, ScmValidationError
 from tests.scm.chains import verify_chain
-from tests.scm.conftest import Running, enroll_request, make_csr
+from tests.scm.conftest import Running, collect_issued, enroll_request, make_csr
 
 
 def _request_with_csr(
@@ -29,8 +29,7 @@ def test_dv_order_is_issued_with_a_verifiable_chain(scm: Running, sandbox_ca: Sa
         request, csr = _request_with_csr("www.example.org", ("api.example.org",))
         ref = await ca.enroll(request)
         assert ref.api is ApiKind.ENROLLMENT
-        issued = await ca.collect(ref.order_id)
-        assert isinstance(issued, IssuedChain)
+        issued = await collect_issued(ca, ref.order_id)
         verify_chain(issued, csr, sandbox_ca, ("www.example.org", "api.example.org"))  # type: ignore[arg-type]
         assert (await ca.details(ref.order_id)).status == "Issued"
         body = next(r for r in scm.sandbox.recorder.records() if r["kind"] == "enroll")["body"]
@@ -65,7 +64,7 @@ def test_ov_through_a_mapped_product_waits_for_approval(scm: Running) -> None:
         async with scm.raw() as raw:
             response = await raw.post(f"/_sandbox/approve/{ref.order_id}")
             assert response.status_code == 200
-        assert isinstance(await ca.collect(ref.order_id), IssuedChain)
+        assert isinstance(await collect_issued(ca, ref.order_id), IssuedChain)
 
     scm.run(run)
 
@@ -76,7 +75,7 @@ def test_auto_approve_account_issues_ov_at_once(start_scm: object) -> None:
     async def run() -> None:
         ca = running.enrollment()
         ref = await ca.enroll(enroll_request(cert_type=7021))
-        assert isinstance(await ca.collect(ref.order_id), IssuedChain)
+        assert isinstance(await collect_issued(ca, ref.order_id), IssuedChain)
 
     running.run(run)
 
@@ -89,7 +88,7 @@ def test_level_without_map_is_left_to_the_account(scm: Running) -> None:
         ref = await ca.enroll(enroll_request(cert_type="DV"))
         body = next(r for r in scm.sandbox.recorder.records() if r["kind"] == "enroll")["body"]
         assert "productId" not in body
-        assert isinstance(await ca.collect(ref.order_id), IssuedChain)
+        assert isinstance(await collect_issued(ca, ref.order_id), IssuedChain)
 
     scm.run(run)
 

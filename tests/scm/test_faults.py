@@ -19,7 +19,7 @@ from pancert.scm.errors import (
     ScmTransportError,
     ScmValidationError,
 )
-from tests.scm.conftest import Running, enroll_request
+from tests.scm.conftest import Running, collect_issued, enroll_request
 
 Start = Callable[..., Running]
 
@@ -158,7 +158,7 @@ def test_lost_answer_after_the_order_is_found_again(scm: Running, fault: FaultNa
         lookup = await ca.find_order("rid-after", "www.example.org", since)
         assert lookup.outcome is LookupOutcome.FOUND
         assert lookup.order_id is not None
-        assert isinstance(await ca.collect(lookup.order_id), IssuedChain)
+        assert isinstance(await collect_issued(ca, lookup.order_id), IssuedChain)
         await http.aclose()
 
     scm.run(run)

@@ -79,7 +79,10 @@ def test_admin_api_samples(scm: Running) -> None:
             assert issued.status_code == 200
             assert issued.headers["content-type"] == "application/octet-stream"
             assert "attachment" in issued.headers["content-disposition"]
-            assert len(x509.load_pem_x509_certificates(issued.content)) == 3
+            chain = x509.load_pem_x509_certificates(issued.content)
+            # `pem`: four certificates, the leaf the 4th (hm-edu/pki-portal-backend 2c76c2c)
+            assert len(chain) == 4
+            assert "CN=www.example.org" in chain[3].subject.rfc4514_string()
 
             details = await raw.get(f"/api/ssl/v1/{ssl_id}?dateFormat=ISO_HMS", headers=bearer)
             body = details.json()

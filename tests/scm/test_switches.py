@@ -11,7 +11,7 @@ from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.scm import Switches
 from pancert.scm import EnrollRequest, IssuedChain, Pending
 from tests.scm.chains import verify_chain
-from tests.scm.conftest import Running, enroll_request, make_csr
+from tests.scm.conftest import Running, collect_issued, enroll_request, make_csr
 
 Start = Callable[..., Running]
 
@@ -70,8 +70,7 @@ def test_reversed_chain_order_still_puts_the_leaf_first(
             **{**enroll_request("www.example.org", ()).__dict__, "csr_pem": pem}
         )
         ref = await ca.enroll(request)
-        issued = await ca.collect(ref.order_id)
-        assert isinstance(issued, IssuedChain)
+        issued = await collect_issued(ca, ref.order_id)
         verify_chain(issued, csr, sandbox_ca, ("www.example.org",))
 
     running.run(run)
@@ -86,8 +85,7 @@ def test_www_twin(start_scm: Start, twin: bool, name: str) -> None:
     async def run() -> None:
         ca = running.admin()
         ref = await ca.enroll(enroll_request(name, ()))
-        issued = await ca.collect(ref.order_id)
-        assert isinstance(issued, IssuedChain)
+        issued = await collect_issued(ca, ref.order_id)
         leaf = x509.load_pem_x509_certificate(issued.certificates_pem[0].encode())
         sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names = set(sans.get_values_for_type(x509.DNSName))
@@ -99,7 +97,8 @@ def test_www_twin(start_scm: Start, twin: bool, name: str) -> None:
 
 @pytest.mark.parametrize("path_only", [False, True])
 def test_collect_path_form(start_scm: Start, path_only: bool) -> None:
-    running = start_scm(switches=Switches(path_form_collect_only=path_only))
+    # no "being processed" first, so the count below is of format calls only
+    running = start_scm(switches=Switches(path_form_collect_only=path_only), pending_collects=0)
 
     async def run() -> None:
         ca = running.admin(collect_formats=("x509CO", "x509IO"))

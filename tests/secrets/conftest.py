@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-VECTORS = SHARED / "vectors" / "sops"
+VECTORS = DATA / "sops"
 EXPECTED = VECTORS / "expected"
 KEY1 = "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4"
 KEY2 = "D7229043384BCC60326C6FB9D8720D957C3D3074"

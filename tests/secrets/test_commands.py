@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pancert.cli import main
+from pancert.commands import edit
 from pancert.config import load_config
 from tests.secrets.conftest import AGE_RECIPIENT, KEY1
 
@@ -105,6 +106,7 @@ def test_edit_reencrypts_the_change(
         "open(p, 'w').write(t)\n"
     )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.setattr(edit, "_has_terminal", lambda: True)
     target = folder / "fw_other.yaml"
     assert main(["--config", config, "edit", str(target)]) == 0
     text = target.read_text()
@@ -124,6 +126,7 @@ def test_edit_without_change_writes_nothing(
     target = folder / "fw_other.yaml"
     before = target.read_bytes()
     monkeypatch.setenv("EDITOR", "true")
+    monkeypatch.setattr(edit, "_has_terminal", lambda: True)
     assert main(["--config", config, "edit", str(target)]) == 0
     assert "has not changed" in capsys.readouterr().out
     assert target.read_bytes() == before

@@ -24,8 +24,7 @@ from pancert.secrets import (
     encrypt_text,
 )
 from pancert.secrets._tree import Rule
-from tests.conftest import SHARED
-from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, kill_agent
+from tests.secrets.conftest import AGE_RECIPIENT, KEY1, KEY2, VECTORS, kill_agent
 
 SAMPLES = Path(__file__).resolve().parents[2] / "profiles_sample"
 GUIDE_CREDENTIALS = """\
@@ -81,9 +80,10 @@ def test_only_secret_fields_are_encrypted(tmp_path: Path, gnupg_home: Path) -> N
     assert lines[1].startswith("paloalto_api_key : ENC[AES256_GCM,data:")
     assert lines[2:4] == GUIDE_FIREWALL.splitlines()[2:4]
     assert "mac_only_encrypted" not in path.read_text()
-    assert "encrypted_regex: ^(sectigo_cm_user_secret|paloalto_api_key|sectigo_cm_password)$" in (
+    assert "encrypted_regex: ^(sectigo_cm_user_secret|paloalto_api_key|sectigo_cm_password" in (
         path.read_text()
     )
+    assert "|acme_eab_hmac_key|acme_tsig_secret|acme_account_key)$" in path.read_text()
 
 
 def test_same_recipients_is_a_no_op_and_others_rekey(tmp_path: Path, gnupg_home: Path) -> None:
@@ -255,7 +255,7 @@ def test_comments_inside_an_encrypted_subtree_are_refused(tmp_path: Path) -> Non
 
 
 def test_multi_document_yaml_round_trips(tmp_path: Path, age_key: Path) -> None:
-    text = (SHARED / "vectors" / "sops" / "generated" / "plain" / "multidoc.yaml").read_text()
+    text = (VECTORS / "generated" / "plain" / "multidoc.yaml").read_text()
     path = tmp_path / "multi.yaml"
     path.write_text(text)
     encrypt_file(

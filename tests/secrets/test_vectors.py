@@ -1,4 +1,4 @@
-"""Every sops vector in shared/vectors/sops decrypts to its expected plaintext (gpg and age),
+"""Every sops vector in tests/data/sops decrypts to its expected plaintext (gpg and age),
 and every negative vector fails with the expected kind of error."""
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ FORBIDDEN = (
     "pancert.scm.interface",
     "pancert.scm._http",
     "pancert.wiring",
+    "pancert.acme",  # the ACME client and its parts
+    "pancert.acme.authority",
+    "pancert.acme.account",
     "httpx",
 )
 

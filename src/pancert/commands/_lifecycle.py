@@ -50,6 +50,7 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
     from pancert.lifecycle.run import run_lifecycle
     from pancert.lifecycle.verify import trust_anchors
     from pancert.logs import get_logger, setup_logging
+    from pancert.ops.hooks import observe_run
     from pancert.state import StateFolder, ensure_eula
     from pancert.wiring import Connections
 
@@ -85,25 +86,28 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
         anchors=trust_anchors(loaded.app.scm_ca_bundle),
     )
 
-    async def run() -> RunReport:
+    async def run(chosen: RunSettings) -> RunReport:
         connections = Connections(loaded)
         try:
-            return await run_lifecycle(loaded, names, settings, connections)
+            return await run_lifecycle(loaded, names, chosen, connections)
         finally:
             await connections.aclose()
 
     if args.dry_run:
-        report = asyncio.run(run())
+        report = asyncio.run(run(settings))
+        code = for_run(report, settings.clock())
     else:
-        with state.lock():
-            report = asyncio.run(run())
+        # operations (progress, run record, metrics, alerts) hook in here and nowhere else
+        with state.lock(), observe_run(loaded, names, settings) as observed:
+            report = asyncio.run(run(observed.settings))
+            code = for_run(report, settings.clock())
+            observed.finish(report, code)
     print_report(report)
     summary = ", ".join(
         f"{sum(o.status is s for o in report.outcomes)} {s}"
         for s in Status
         if any(o.status is s for o in report.outcomes)
     )
-    code = for_run(report, settings.clock())
     log.info("summary: %s; exit %d", summary or "nothing selected", code)
     return code
 

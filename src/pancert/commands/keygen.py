@@ -138,10 +138,19 @@ def run(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     path = _profile_path(args.profile, loaded)
     document = _read(path)
-    user = args.user or input("PAN-OS admin user: ").strip()
-    if not user:
-        raise UsageError("an admin user name is required")
-    password = getpass.getpass(f"password for {user}: ")
+    try:
+        user = args.user or input("PAN-OS admin user: ").strip()
+        if not user:
+            raise UsageError("an admin user name is required")
+        password = getpass.getpass(f"password for {user}: ")
+    except EOFError:
+        error = UsageError(
+            "keygen asks for the admin password on a terminal, and none is attached "
+            "(standard input is closed or empty)"
+        )
+        error.hint = "run `pancert keygen` in an interactive shell; the password is never read "
+        error.hint += "from arguments or the environment"
+        raise error from None
     register_secret(password)
     key = asyncio.run(_keygen(document, path, user, password))
     document["paloalto_api_key"] = key

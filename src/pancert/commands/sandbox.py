@@ -38,6 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="number of emulated HA pairs, two more firewalls each (default 1)",
     )
+    parser.add_argument(
+        "--acme",
+        action="store_true",
+        help="also run Pebble (Debian package pebble) as an ACME CA with EAB, DNS-01 through "
+        "pebble-challtestsrv and an ARI endpoint, with an ACME credential and profile",
+    )
 
 
 def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
@@ -62,6 +68,19 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
         f"(fw_{pair['name']}.yaml; control: /_sandbox/ha on either peer)"
         for pair in pairs
     ]
+    acme = data.get("acme")
+    if isinstance(acme, dict):
+        lines += [
+            f"  ACME directory:       {acme['directory']} (EAB key id {acme['eab_kid']})",
+            f"  ACME DNS (challtestsrv): {acme['dns_server']}, hook {acme['dns_hook']}",
+        ]
+    panorama = data.get("panorama")
+    if isinstance(panorama, dict):
+        managed = ", ".join(f"{d['serial']} ({d['hostname']})" for d in panorama["devices"])
+        lines.append(
+            f"  Panorama:             {panorama['url']} (admin {panorama['username']}; "
+            f"manages {managed})"
+        )
     lines += [
         f"  secrets (sandbox-only) are in {config.parent / 'sandbox.json'}",
         f"try: pancert --config {config} enroll -p web.yaml",
@@ -72,12 +91,26 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from pancert.errors import UsageError
-    from pancert.sandbox.world import SandboxWorld
+    from pancert.sandbox.acme import AcmeSandboxSettings
+    from pancert.sandbox.world import (
+        ACME_PROFILE,
+        DEMO_PROFILES,
+        HA_PROFILE,
+        PANORAMA_PROFILES,
+        ProfileSpec,
+        SandboxWorld,
+    )
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
     if args.ha_pairs < 0:
         raise UsageError("--ha-pairs: 0 or more")
+    existing = Path(args.dir) / "config.yaml"
+    if existing.exists() or existing.is_symlink():
+        # it may be a real configuration: the sandbox's would replace its URLs and keys
+        error = UsageError(f"{existing} exists; the sandbox does not overwrite a configuration")
+        error.hint = "give --dir an empty (or new) folder, or move that config.yaml away first"
+        raise error
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -85,8 +118,14 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with SandboxWorld(args.dir, firewalls=args.firewalls, ha_pairs=args.ha_pairs) as world:
-            config = world.write_configuration()
+        acme = AcmeSandboxSettings(ari=True) if args.acme else None
+        with SandboxWorld(
+            args.dir, firewalls=args.firewalls, ha_pairs=args.ha_pairs, acme=acme
+        ) as world:
+            profiles: tuple[ProfileSpec, ...] = DEMO_PROFILES + PANORAMA_PROFILES
+            profiles += (HA_PROFILE,) if args.ha_pairs else ()
+            profiles += (ACME_PROFILE,) if args.acme else ()
+            config = world.write_configuration(profiles)
             for line in describe_in_words(world.describe(), config):
                 print(line, flush=True)
             while not stop.wait(0.5):

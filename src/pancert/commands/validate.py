@@ -62,6 +62,11 @@ def report(loaded: LoadedConfig, names: list[str] | None, *, eula_accepted: bool
         + (f" ({', '.join(broken)})" if broken else "")
     )
     for label in sorted({p.credential for p in selected.values()}):
+        acme = loaded.acme_credentials.get(label)
+        if acme is not None:
+            eab = "with External Account Binding" if acme.eab_kid else "without EAB"
+            lines.append(f"credential {label}: ACME {acme.directory_url} ({eab}, {acme.challenge})")
+            continue
         credential = loaded.credentials[label]
         lines.extend(f"credential {label}: {note}" for note in credential_notes(loaded, credential))
     lines.extend(f"warning: {w}" for w in loaded.warnings)

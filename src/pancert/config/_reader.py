@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography import x509
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from pancert.config.acme import AcmeCredential, is_acme_body
 from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile, check_profile_name
+from pancert.config.reach import reach_problems
 from pancert.config.yamlio import read_document
 from pancert.errors import ConfigError, Problem
 from pancert.redaction import register_secret
@@ -25,6 +28,8 @@ from pancert.redaction import register_secret
 CREDENTIALS_FILE = "sectigo_credentials.yaml"
 PLAINTEXT = "secret stored in plaintext while sectigo_encrypt_credentials is true"
 _M = TypeVar("_M", bound=BaseModel)
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024
+"""The Mozilla bundle is ~220 KB; a file this large is not a CA bundle."""
 
 
 class Reader:
@@ -37,6 +42,7 @@ class Reader:
         self.fw_problems: dict[str, list[Problem]] = {}
         self.cred_problems: dict[str, list[Problem]] = {}
         self.cred_file_problems: list[Problem] = []
+        self.acme_credentials: dict[str, AcmeCredential] = {}
 
     def _model(
         self, model: type[_M], raw: Any, file: Path, extra: dict[str, Any], prefix: str = ""
@@ -90,11 +96,16 @@ class Reader:
             if str(label) == "sops":
                 continue
             extra = {"label": str(label), "source": path}
-            cred, problems = self._model(ScmCredential, body, path, extra, str(label))
+            model: type[ScmCredential | AcmeCredential] = (
+                AcmeCredential if is_acme_body(body) else ScmCredential
+            )
+            cred, problems = self._model(model, body, path, extra, str(label))
             if cred is not None and self.app.encrypt_credentials and not doc.encrypted:
                 problems.append(Problem(str(path), str(label), PLAINTEXT, "run `pancert encrypt`"))
             if problems:
                 self.cred_problems[str(label)] = problems
+            elif isinstance(cred, AcmeCredential):
+                self.acme_credentials[cred.label] = cred
             elif cred is not None:
                 found[cred.label] = cred
         return found
@@ -109,7 +120,9 @@ class Reader:
         self._warn_if_exposed(path, doc.encrypted)
         fw, problems = self._model(FirewallProfile, doc.data, path, {"name": name, "source": path})
         if fw is not None:
-            if fw.api_key is None:
+            problems += [Problem(str(path), *p) for p in reach_problems(fw)]
+            # behind Panorama, Panorama's key serves; a direct URL needs the device's own
+            if fw.api_key is None and (fw.panorama is None or fw.url is not None):
                 problems.append(
                     Problem(str(path), "paloalto_api_key", "required", "the firewall's XML API key")
                 )
@@ -117,12 +130,13 @@ class Reader:
                 problems.append(
                     Problem(str(path), "paloalto_api_key", PLAINTEXT, "run `pancert encrypt`")
                 )
-            if fw.ca_bundle is not None and not fw.ca_bundle.is_file():
+            why = ca_bundle_problem(fw.ca_bundle)
+            if why:
                 problems.append(
                     Problem(
                         str(path),
                         "paloalto_ca_bundle",
-                        f"{fw.ca_bundle} is not a file",
+                        why,
                         "a PEM file with the CA of the firewall's management certificate",
                     )
                 )
@@ -135,11 +149,39 @@ class Reader:
             self.fw_problems[name] = problems
         return fw
 
+    def link_panoramas(self, firewalls: dict[str, FirewallProfile]) -> None:
+        """Give each firewall reached through Panorama its Panorama's profile; a missing,
+        broken or itself-proxied Panorama profile is a problem of the firewall's file."""
+        for name, fw in list(firewalls.items()):
+            if fw.panorama is None:
+                continue
+            pano = firewalls.get(fw.panorama)
+            problem = None
+            if fw.panorama in self.fw_problems:
+                problem = f"{fw.panorama}.yaml has problems of its own"
+            elif pano is None:
+                problem = f"no firewall profile {fw.panorama}.yaml"
+            elif pano.panorama is not None or pano.url is None:
+                problem = f"{fw.panorama}.yaml must name Panorama itself (paloalto_url)"
+            elif pano.is_ha_pair:
+                problem = f"{fw.panorama}.yaml names two peers; name one Panorama's URL"
+            if problem is not None or pano is None:
+                allowed = "the file stem of the Panorama's firewall profile, e.g. fw_panorama"
+                self.fw_problems.setdefault(name, []).append(
+                    Problem(str(fw.source), "paloalto_panorama", problem or "", allowed)
+                )
+                continue
+            update: dict[str, object] = {"resolved_panorama": pano}
+            if fw.commit_user is None and fw.url is None:
+                # every change goes through Panorama, so it belongs to Panorama's admin
+                update["commit_user"] = pano.commit_user
+            firewalls[name] = fw.model_copy(update=update)
+
     def profiles(
         self,
         paths: list[Path],
         firewalls: dict[str, FirewallProfile],
-        credentials: dict[str, ScmCredential],
+        credentials: Mapping[str, object],
     ) -> tuple[dict[str, CertificateProfile], dict[str, list[Problem]], dict[str, Path]]:
         valid: dict[str, CertificateProfile] = {}
         broken: dict[str, list[Problem]] = {}
@@ -170,6 +212,7 @@ class Reader:
                 if doc is not None and isinstance(doc.data, Mapping):
                     fws, label = _raw_references(doc.data)
                     problems += self._references(path, fws, label, firewalls, credentials)
+                    problems += _panorama_name(path, name, fws, firewalls)
             if profile is not None and profile.key_type == "EC" and profile.key_size == 521:
                 self.warnings.append(
                     f"{path}: sectigo_csr_key_size: PAN-OS may not generate EC 521 keys on "
@@ -220,7 +263,7 @@ class Reader:
         firewall_names: tuple[str, ...],
         label: str | None,
         firewalls: dict[str, FirewallProfile],
-        credentials: dict[str, ScmCredential],
+        credentials: Mapping[str, object],
     ) -> list[Problem]:
         """Problems of the firewall profiles and credential a profile names (checked even
         when the profile itself is invalid, so one run lists everything)."""
@@ -254,6 +297,31 @@ class Reader:
         return list(dict.fromkeys(ordered))
 
 
+def ca_bundle_problem(path: Path | None) -> str | None:
+    """Why ``path`` cannot serve as a CA bundle, or None. Checked here, offline, because the
+    TLS library's own failure at connect time names neither the file nor the field."""
+    if path is None:
+        return None
+    try:
+        if not path.is_file():
+            return f"{path} is not a file"
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BUNDLE_BYTES + 1)
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror or exc}"
+    if len(raw) > MAX_BUNDLE_BYTES:
+        return f"{path} is larger than {MAX_BUNDLE_BYTES // 1024 // 1024} MiB"
+    if b"PRIVATE KEY-----" in raw:
+        return f"{path} holds a private key; a CA bundle holds certificates only (remove the key)"
+    try:
+        found = x509.load_pem_x509_certificates(raw)
+    except ValueError:
+        found = []
+    if not found:
+        return f"{path} holds no PEM certificate" + (" (it is empty)" if not raw.strip() else "")
+    return None
+
+
 def _raw_references(data: Mapping[Any, Any]) -> tuple[tuple[str, ...], str | None]:
     """The firewall names and credential label a profile file gives, read leniently."""
     lowered = {str(k).strip().lower(): v for k, v in data.items()}
@@ -267,6 +335,27 @@ def _raw_references(data: Mapping[Any, Any]) -> tuple[tuple[str, ...], str | Non
     )
     label = lowered.get("scm_credential_detail")
     return firewalls, (str(label).strip() if isinstance(label, str | int) and label != "" else None)
+
+
+PANORAMA_PROFILE_NAME = 22
+"""Panorama names stop at 31 characters; rotated objects add ``-`` and 8 characters."""
+
+
+def _panorama_name(
+    path: Path, name: str, names: tuple[str, ...], firewalls: dict[str, FirewallProfile]
+) -> list[Problem]:
+    proxied = [n for n in names if n in firewalls and firewalls[n].panorama is not None]
+    if not proxied or len(name) <= PANORAMA_PROFILE_NAME:
+        return []
+    return [
+        Problem(
+            str(path),
+            "(file name)",
+            f"{name!r}: {len(name)} characters is too long for Panorama ({proxied[0]} is "
+            "reached through Panorama, whose object names stop at 31 characters)",
+            f"≤ {PANORAMA_PROFILE_NAME} characters when a firewall is behind Panorama",
+        )
+    ]
 
 
 def _binding_claims(profiles: dict[str, CertificateProfile]) -> dict[str, list[Problem]]:

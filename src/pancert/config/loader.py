@@ -15,13 +15,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pancert.config._reader import CREDENTIALS_FILE, Reader
+from pancert.config._reader import CREDENTIALS_FILE, Reader, ca_bundle_problem
+from pancert.config.acme import AcmeCredential
 from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile
 from pancert.config.resolved import ResolvedProfile, resolve
 from pancert.config.yamlio import read_document
 from pancert.errors import ConfigError, Problem, UsageError
+from pancert.redaction import register_secret
 
 __all__ = ["CONFIG_ENV", "CREDENTIALS_FILE", "LoadedConfig", "discover_config", "load_config"]
 
@@ -78,6 +80,8 @@ class LoadedConfig:
     profile_files: dict[str, Path] = field(default_factory=dict)
     """Every certificate profile file found, valid or broken, by name."""
     credentials_path: Path | None = None
+    acme_credentials: dict[str, AcmeCredential] = field(default_factory=dict)
+    """``kind: acme`` labels of the credentials file (RFC 8555 accounts)."""
 
     @property
     def state_path(self) -> Path:
@@ -142,6 +146,8 @@ class LoadedConfig:
             sources = {fw.source for fw in self.firewalls.values()}
         if self.credentials_path is not None:
             sources.add(self.credentials_path)
+        # ACME account keys (pancert.acme.account) are secrets of the same kind
+        sources.update((self.state_path / "acme" / "accounts").glob("*.yaml"))
         return sorted(sources)
 
 
@@ -181,8 +187,10 @@ def load_config(
         firewall = reader.firewall(fw_path)
         if firewall is not None:
             firewalls[firewall.name] = firewall
+    reader.link_panoramas(firewalls)
     profile_paths = [p for p in files if p != cred_path and not p.name.lower().startswith("fw_")]
-    profiles, broken, profile_files = reader.profiles(profile_paths, firewalls, credentials)
+    labels = {**credentials, **reader.acme_credentials}
+    profiles, broken, profile_files = reader.profiles(profile_paths, firewalls, labels)
     return LoadedConfig(
         config_path=path,
         app=app,
@@ -194,11 +202,13 @@ def load_config(
         warnings=warnings,
         profile_files=profile_files,
         credentials_path=cred_path,
+        acme_credentials=reader.acme_credentials,
     )
 
 
 def _load_app(path: Path, warnings: list[str]) -> AppConfig:
-    raw = read_document(path).data
+    doc = read_document(path)
+    raw = doc.data
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
@@ -209,17 +219,22 @@ def _load_app(path: Path, warnings: list[str]) -> AppConfig:
         app = AppConfig.model_validate(data, context={"base": path.parent})
     except ValidationError as exc:
         raise ConfigError(problems + problems_from(exc, str(path))) from None
-    if app.scm_ca_bundle is not None and not app.scm_ca_bundle.is_file():
+    why = ca_bundle_problem(app.scm_ca_bundle)
+    if why:
         problems.append(
-            Problem(
-                str(path),
-                "sectigo_ca_bundle",
-                f"{app.scm_ca_bundle} is not a file",
-                "a PEM file with the CA of SCM's TLS certificate",
-            )
+            Problem(str(path), "sectigo_ca_bundle", why, "a PEM file with the CA of SCM's TLS")
         )
+    problems += [Problem(str(path), *found) for found in app.ops_problems()]
     if problems:
         raise ConfigError(problems)
+    for secret in app.ops_secrets():
+        register_secret(secret.get_secret_value())
+    exposed = os.name == "posix" and path.stat().st_mode & 0o077
+    if app.ops_secrets() and not doc.encrypted and (exposed or app.encrypt_credentials):
+        warnings.append(
+            f"{path}: holds an alert secret in plaintext; `chmod 600` it, or encrypt "
+            "pancert_alert_smtp_password and pancert_alert_webhook_url with sops (README)"
+        )
     if app.encrypt_credentials and not (app.gnu_keys or app.age_recipients):
         warnings.append(
             f"{path}: sectigo_encrypt_credentials: true, but neither sectigo_gnu_key nor "

@@ -31,11 +31,13 @@ from pancert.config.fields import (
     Bool,
     Int,
     OptionalText,
+    check_email,
     invalid,
     parse_int,
     resolve_path,
     split_list,
 )
+from pancert.ops.settings import OpsSettings
 
 __all__ = ["AppConfig", "FirewallProfile", "ScmCredential", "Secret", "check_https_url"]
 
@@ -85,7 +87,7 @@ def _optional_https(value: Any) -> Any:
     return check_https_url(value) if isinstance(value, str) else value
 
 
-class AppConfig(BaseModel):
+class AppConfig(OpsSettings):
     """config.yaml. Defaults are the guide's; ``base`` (the file's folder) is the default for
     the log and profile folders, and the state folder defaults to the profile folder, where the
     Sectigo agent keeps its ``.ids`` files."""
@@ -150,6 +152,18 @@ class AppConfig(BaseModel):
         value = _secret_text(value)
         return resolve_path(value, info) if isinstance(value, str | Path) else value
 
+    @field_validator("log_file")
+    @classmethod
+    def _log_file(cls, value: str) -> str:
+        """A file name inside ``sectigo_log_path``: a path could escape the log folder."""
+        name = value.strip()
+        if "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
+            raise invalid(
+                f"{value!r} is a path, not a file name",
+                "a file name such as pancert.log; the folder is sectigo_log_path",
+            )
+        return name
+
     @field_validator("gnu_keys")
     @classmethod
     def _fingerprints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -195,9 +209,10 @@ class FirewallProfile(BaseModel):
     name: str
     """The file stem, e.g. ``fw_paloalto_config``: what certificate profiles name."""
     source: Path
-    urls: tuple[str, ...] = Field(alias="paloalto_url")
+    urls: tuple[str, ...] = Field((), alias="paloalto_url")
     """One management address, or the two peers of an HA pair (``[https://a, https://b]``):
-    the pair is then one unit, written through its active peer (README "HA pairs")."""
+    the pair is then one unit, written through its active peer (README "HA pairs").
+    Optional for a firewall reached through Panorama."""
     api_key: Secret = Field(None, alias="paloalto_api_key")
     commit_description: str = Field("pancert", alias="paloalto_commit_description")
     commit_user: OptionalText = Field(None, alias="paloalto_commit_user")
@@ -206,11 +221,31 @@ class FirewallProfile(BaseModel):
     tls_insecure: Bool = Field(False, alias="paloalto_tls_insecure")
     ha_sync_timeout: float = Field(300.0, alias="paloalto_ha_sync_timeout", gt=0)
     """Seconds to wait for an HA pair's ``running-sync`` to read ``synchronized``."""
+    panorama: OptionalText = Field(None, alias="paloalto_panorama")
+    """The firewall profile of the Panorama that manages this firewall (or holds its
+    template): calls then go through Panorama (README, "Panorama")."""
+    serial: OptionalText = Field(None, alias="paloalto_serial")
+    device: OptionalText = Field(None, alias="paloalto_device")
+    """The managed firewall's hostname, resolved to its serial by ``show devices connected``."""
+    mode: Literal["device", "panorama-template"] = Field("device", alias="paloalto_mode")
+    template: OptionalText = Field(None, alias="paloalto_template")
+    resolved_panorama: FirewallProfile | None = Field(None, exclude=True)
+    """Set by the loader from ``paloalto_panorama``; never read from a file."""
 
     @property
-    def url(self) -> str:
-        """The first (or only) management address."""
-        return self.urls[0]
+    def address(self) -> str:
+        """Where calls go, for messages: the URL, or ``serial via Panorama``."""
+        if self.panorama is None or (self.urls and self.mode == "device"):
+            return ", ".join(self.urls)
+        if self.mode == "panorama-template":
+            return f"template {self.template} via {self.panorama}"
+        return f"{self.serial or self.device} via {self.panorama}"
+
+    @property
+    def url(self) -> str | None:
+        """The first (or only) management address; None for a firewall reached only
+        through Panorama."""
+        return self.urls[0] if self.urls else None
 
     @property
     def is_ha_pair(self) -> bool:
@@ -229,9 +264,20 @@ class FirewallProfile(BaseModel):
             if urls[0] == urls[1]:
                 raise invalid("the two HA peers have the same address", _URL_ALLOWED)
             return urls
-        if not isinstance(value, str) or not value.strip():
+        if value is None:
+            return ()
+        if not isinstance(value, str):
             return value
+        if not value.strip():
+            raise invalid("is empty", "https://HOST[:PORT], the firewall's management address")
         return (_one_url(value),)
+
+    @field_validator("panorama", mode="before")
+    @classmethod
+    def _stem(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return re.sub(r"\.ya?ml$", "", value.strip(), flags=re.IGNORECASE)
+        return value
 
     @field_validator("commit_description", mode="before")
     @classmethod
@@ -254,6 +300,11 @@ class FirewallProfile(BaseModel):
         if not re.fullmatch(r"[0-9a-f]{64}", compact):
             raise invalid("not a SHA-256 fingerprint", _FINGERPRINT_ALLOWED)
         return compact
+
+
+DCV_MODES = ("CNAME", "HTTP", "HTTPS", "TXT", "EMAIL", "AUTO")
+"""``dcvMode`` values: SCM 25.5 enroll table (CNAME, EMAIL, HTTP, HTTPS, TXT) and spec 25.9.2
+(AUTO)."""
 
 
 def _type_map(value: Any) -> Any:
@@ -279,6 +330,32 @@ class ScmCredential(BaseModel):
     cert_type_map: Annotated[dict[str, str | int], BeforeValidator(_type_map)] = Field(
         default_factory=dict, alias="sectigo_cert_type_map"
     )
+    dcv_mode: OptionalText = Field(None, alias="sectigo_dcv_mode")
+    """``dcvMode`` sent on enroll, for tenants without DCV pre-validation."""
+    dcv_email: OptionalText = Field(None, alias="sectigo_dcv_email")
+
+    @field_validator("dcv_mode", mode="after")
+    @classmethod
+    def _dcv_mode(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.strip().upper() not in DCV_MODES:
+            raise invalid(f"{value!r} is not a DCV mode", ", ".join(DCV_MODES))
+        return value.strip().upper()
+
+    @field_validator("dcv_email", mode="after")
+    @classmethod
+    def _dcv_email(cls, value: str | None) -> str | None:
+        return None if value is None else check_email(value)
+
+    @model_validator(mode="after")
+    def _email_for_email_dcv(self) -> ScmCredential:
+        if self.dcv_mode == "EMAIL" and self.dcv_email is None:
+            raise invalid(
+                "sectigo_dcv_mode EMAIL needs sectigo_dcv_email",
+                "an address SCM offers for the domain, e.g. admin@example.com",
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_complete_login(self) -> ScmCredential:

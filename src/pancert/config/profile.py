@@ -30,6 +30,7 @@ from pancert.config.fields import (
     split_list,
 )
 from pancert.panos.models import KeyAlgorithm
+from pancert.panos.xpaths import InvalidNameError, check_name
 
 __all__ = ["KEY_SIZES", "MAX_PROFILE_NAME", "Binding", "CertificateProfile", "check_profile_name"]
 
@@ -81,6 +82,11 @@ def _bindings(value: Any) -> Any:
         kind = str(kind).strip().lower()
         if kind not in BINDING_KINDS or not isinstance(name, str) or not name.strip():
             raise invalid(f"{item!r} is not a binding", allowed)
+        try:
+            # the name goes into an XPath predicate: the client's own rule decides
+            check_name(name.strip())
+        except InvalidNameError as exc:
+            raise invalid(f"{kind}: {exc}", allowed) from None
         binding = Binding(kind=kind, name=name.strip())
         if binding in result:
             raise invalid(f"{kind} {name!r} is listed twice", "each binding once")

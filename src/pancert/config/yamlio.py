@@ -92,8 +92,7 @@ def read_document(path: Path, *, gnupg_home: Path | None = None) -> Document:
     and every secret field's value is registered for masking before parsing starts.
     """
     text = _decode(path, _read_bytes(path))
-    for match in _SECRET_LINE.finditer(text):
-        register_secret(_scalar(match.group("value")))
+    _register_secret_values(text)
     try:
         _check_shape(path, text)
         data = _parser().load(text)
@@ -127,9 +126,28 @@ def _where(mark: Any) -> str:
     return f" at line {mark.line + 1}, column {mark.column + 1}"
 
 
+def _register_secret_values(text: str) -> None:
+    """Mask every secret field's value as written, before the parser may quote it: on the
+    key's line, or (a long value) on the more indented lines that follow."""
+    for match in _SECRET_LINE.finditer(text):
+        value = _scalar(match.group("value"))
+        if value and value[0] not in "|>":
+            register_secret(value)
+            continue
+        indent = len(match.group(0)) - len(match.group(0).lstrip(" \t-"))
+        following = []
+        for line in text[match.end() + 1 :].splitlines():
+            if not line.strip() or len(line) - len(line.lstrip()) <= indent:
+                break
+            following.append(line.strip())
+            register_secret(_scalar(line.strip()))
+        register_secret(" ".join(following))
+        register_secret("\n".join(following))
+
+
 def _scalar(value: str) -> str:
     """The value of a one-line scalar as written: inside its quotes, before a comment."""
-    if value[:1] and value[:1] in "\"'" and value[0] in value[1:]:
+    if value and value[0] in "\"'" and value[0] in value[1:]:
         return value[1 : value.index(value[0], 1)]
     return value.split(" #", 1)[0].strip()
 

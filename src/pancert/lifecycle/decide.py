@@ -68,10 +68,8 @@ def adopt(
             record.current_order_id, record.current_renew_id = ids
     notes = []
     for other in (n for n in look_alikes(list(entries), name) if n not in owned(record)):
-        why = "named like the profile but its CN or SANs differ" if other == name else ""
-        notes.append(
-            f"{other} is not pancert's ({why or 'no journal of pancert names it'}); left alone"
-        )
+        why = "its CN or SANs are not the profile's" if other == name else "not journalled"
+        notes.append(f"{other} is not pancert's ({why}); left alone")
     return record, tuple(notes)
 
 
@@ -92,8 +90,9 @@ def plan_pair(
         record, notes = adopt(pair, entries, observation.record(pair.key), ids)
     assert record is not None
     current = entries.get(record.current_object) if record.current_object else None
+    schedule = observation.schedules.get(pair.key)
     decision = decide(
-        Observed(pair.wanted, current, record, observation.now),
+        Observed(pair.wanted, current, record, observation.now, schedule),
         settings.mode,
         force=settings.force,
         named=pair.named,
@@ -103,6 +102,13 @@ def plan_pair(
         journalled is not None and (journalled.seen_at is None or journalled.seen != seen)
     )
     record.seen, record.seen_at = seen, observation.now
+    if schedule is not None and (record.renew_at, record.renew_reason) != (
+        schedule.at,
+        schedule.reason,
+    ):
+        # status asks no CA: it shows the CA's time and reason as this run learnt them
+        record.renew_at, record.renew_reason = schedule.at, schedule.reason
+        remember = True
     return PairPlan(
         pair=pair,
         record=record,

@@ -49,3 +49,19 @@ def calling(call: str) -> Iterator[None]:
         raise
     except PancertError as exc:
         raise StepFailed(call, exc) from exc
+
+
+class InternalError(PancertError):
+    """A bug or an unforeseen value that stopped one pair (or one firewall): set aside so
+    the others go on; its traceback is in the log file only."""
+
+    hint = "the traceback is in the log file; please report it"
+
+    @classmethod
+    def of(cls, exc: Exception) -> InternalError:
+        error = cls(
+            f"internal error: {type(exc).__name__}: {exc} (the others went on; details in "
+            "the log; please report it)"
+        )
+        error.__cause__ = exc
+        return error

@@ -136,6 +136,7 @@ async def _deployed(ctx: Context) -> None:
     record.current_api = rotation.api
     record.current_not_after = issued_not_after(ctx)
     record.current_common_name = ctx.pair.profile.common_name
+    record.renew_at = record.renew_reason = None  # belonged to the superseded certificate
     if ctx.pair.profile.force_renewal:
         # this content now has a certificate issued for it: the flag has done its job
         record.forced_hash = rotation.profile_hash

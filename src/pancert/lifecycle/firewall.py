@@ -27,8 +27,8 @@ from typing import Any
 from pancert.errors import PancertError
 from pancert.lifecycle import finish
 from pancert.lifecycle.decide import PairPlan, plan_pair
-from pancert.lifecycle.failures import calling, root_of
-from pancert.lifecycle.gather import gather
+from pancert.lifecycle.failures import InternalError, calling, root_of
+from pancert.lifecycle.gather import Observation, gather
 from pancert.lifecycle.install import install, retry_kept
 from pancert.lifecycle.journal import Journal, PairRecord, Step
 from pancert.lifecycle.outcome import PairOutcome, Status, failed, kept_view
@@ -43,6 +43,7 @@ from pancert.lifecycle.rotate import (
     prepare_csr,
     start_rotation,
 )
+from pancert.logs import log_internal_error
 from pancert.panos.errors import PassiveHaPeerError
 
 log = logging.getLogger("pancert.lifecycle")
@@ -79,7 +80,16 @@ async def record_failure(
     return outcomes
 
 
-def _with_hint(error: PancertError) -> str:
+def internal_error(exc: Exception, pair: Pair) -> InternalError:
+    """Log an unexpected failure with its traceback (masked like every log line, file only)
+    and return the error the pair's outcome carries."""
+    log_internal_error(log, f"{pair.profile.name} on {pair.firewall.name}: internal error", exc)
+    return InternalError.of(exc)
+
+
+def _with_hint(error: PancertError | None) -> str:
+    if error is None:
+        return ""
     return f"{error} (hint: {error.hint})" if error.hint else str(error)
 
 
@@ -101,25 +111,16 @@ class FirewallRun:
 
     async def run(self) -> list[PairOutcome]:
         try:
-            observation = await gather(self.fw, self.pairs, self.journal, self.settings.clock())
+            observation = await gather(
+                self.fw,
+                self.pairs,
+                self.journal,
+                self.settings.clock(),
+                dry_run=self.settings.dry_run,
+            )
         except PancertError as exc:
             return await record_failure(self.journal, self.pairs, exc, self.settings)
-        plans: list[PairPlan] = []
-        for pair in self.pairs:
-            planned = plan_pair(pair, observation, self.settings)
-            if isinstance(planned, PairOutcome):
-                self.outcomes[pair.key] = planned
-                log.error("%s on %s: %s", pair.profile.name, self.name, planned.message)
-                continue
-            decision = planned.decision
-            log.info(
-                "%s on %s: %s (%s)", pair.profile.name, self.name, decision.action, decision.message
-            )
-            self._warn_forced(planned)
-            for note in planned.notes:
-                log.warning("%s on %s: %s", pair.profile.name, self.name, note)
-            self.outcomes[pair.key] = planned.outcome
-            plans.append(planned)
+        plans = self._plan(observation)
         if self.settings.dry_run:
             return self._result()
         contexts = [self._context(p) for p in plans]
@@ -145,6 +146,28 @@ class FirewallRun:
                 await start_rotation(ctx, str(plan.decision.reason))
         await self._converge(due, kept)
         return self._result()
+
+    def _plan(self, observation: Observation) -> list[PairPlan]:
+        plans: list[PairPlan] = []
+        for pair in self.pairs:
+            try:
+                planned = plan_pair(pair, observation, self.settings)
+            except Exception as exc:  # set this pair aside; the others go on
+                planned = failed(pair.profile.name, self.name, internal_error(exc, pair))
+            if isinstance(planned, PairOutcome):
+                self.outcomes[pair.key] = planned
+                log.error("%s on %s: %s", pair.profile.name, self.name, _with_hint(planned.error))
+                continue
+            decision = planned.decision
+            log.info(
+                "%s on %s: %s (%s)", pair.profile.name, self.name, decision.action, decision.message
+            )
+            self._warn_forced(planned)
+            for note in planned.notes:
+                log.warning("%s on %s: %s", pair.profile.name, self.name, note)
+            self.outcomes[pair.key] = planned.outcome
+            plans.append(planned)
+        return plans
 
     def _context(self, plan: PairPlan) -> Context:
         return Context(
@@ -284,6 +307,9 @@ class FirewallRun:
             await step
         except PancertError as exc:
             await self._fail(ctx, exc)
+            return False
+        except Exception as exc:  # a bug or an unforeseen value: this pair only, logged in full
+            await self._fail(ctx, internal_error(exc, ctx.pair))
             return False
         return True
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from pancert.errors import PancertError
 from pancert.lifecycle.failures import calling
 from pancert.lifecycle.journal import Journal, PairRecord
 from pancert.lifecycle.pair import Pair
+from pancert.lifecycle.plan import Schedule
 from pancert.lifecycle.ports import Firewall
+from pancert.lifecycle.schedule import ca_schedules
 from pancert.panos.models import CertificateEntry, Location
 
 Key = tuple[str, str]
@@ -40,6 +42,8 @@ class Observation:
     """``<profile>.ids`` of profiles with an unjournalled pair."""
     unreadable: Mapping[Key, PancertError]
     """Pairs whose journal record (or ``.ids`` file) cannot be read: they fail, named."""
+    schedules: Mapping[Key, Schedule] = field(default_factory=lambda: MappingProxyType({}))
+    """The CA's renewal time for a pair's current certificate, where the CA gives one."""
 
     def record(self, key: Key) -> PairRecord | None:
         found = self.records.get(key)
@@ -47,7 +51,7 @@ class Observation:
 
 
 async def gather(
-    fw: Firewall, pairs: list[Pair], journal: Journal, now: dt.datetime
+    fw: Firewall, pairs: list[Pair], journal: Journal, now: dt.datetime, *, dry_run: bool = False
 ) -> Observation:
     """Raises the firewall's error (wrapped with the call) when the inventory cannot be read."""
     inventory: dict[Location, Mapping[str, CertificateEntry]] = {}
@@ -71,4 +75,5 @@ async def gather(
         records=MappingProxyType(records),
         ids=MappingProxyType(ids),
         unreadable=MappingProxyType(unreadable),
+        schedules=MappingProxyType(await ca_schedules(pairs, inventory, records, dry_run=dry_run)),
     )

@@ -15,6 +15,7 @@ from pancert.lifecycle.failures import StepFailed, calling
 from pancert.lifecycle.journal import Step
 from pancert.lifecycle.rotate import Context, superseded
 from pancert.panos.errors import StillReferencedError
+from pancert.panos.identity import PinStore
 from pancert.panos.models import CertificateEntry, Reference, ReferenceKind
 from pancert.panos.snapshot import ConfigSnapshot
 
@@ -136,7 +137,9 @@ async def _rebind(ctx: Context) -> list[str]:
     changes: list[str] = []
     moved: set[tuple[str, str]] = set()
     for old in superseded(ctx):
-        for reference in _movable(ctx, old, _snapshot(ctx).references_to(old, location)):
+        references = _snapshot(ctx).references_to(old, location)
+        _expect_management(ctx, references)
+        for reference in _movable(ctx, old, references):
             await _repoint(ctx, reference, new)
             moved.add((reference.kind, reference.name))
             changes.append(f"rebound {reference.kind} {reference.name}: {old} → {new}")
@@ -146,6 +149,17 @@ async def _rebind(ctx: Context) -> list[str]:
     for change in changes:
         log.info("%s on %s: %s", ctx.pair.profile.name, ctx.pair.firewall.name, change)
     return changes
+
+
+def _expect_management(ctx: Context, references: list[Reference]) -> None:
+    """Rebinding the management interface changes the API's own TLS identity at the commit:
+    tell the client which leaf to expect, and remember it for later runs (before the commit,
+    so a run killed after it still trusts the firewall; see pancert.panos.identity)."""
+    if not ctx.pair.profile.allow_management:
+        return
+    if any(r.kind in _MANAGEMENT_KINDS and r.template is None for r in references):
+        fingerprint = ctx.fw.expect_management_certificate(ctx.rotation.chain_pem)
+        PinStore(ctx.journal.state_path).remember(ctx.pair.firewall.name, fingerprint)
 
 
 async def _unbound(ctx: Context, new: str, moved: set[tuple[str, str]]) -> list[Reference]:

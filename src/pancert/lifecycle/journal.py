@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pancert.errors import PancertError
-from pancert.fileio import atomic_write
+from pancert.fileio import atomic_write, private_folder, refuse_symlink, unwritable
 from pancert.panos.models import CertificateEntry, KeyAlgorithm, Location
 
 
@@ -164,6 +164,9 @@ class PairRecord(BaseModel):
     last_error_kind: str | None = None
     """The class of the error, e.g. ``ScmAuthError``."""
     updated_at: dt.datetime | None = None
+    renew_at: dt.datetime | None = None
+    """The CA's renewal time for the current certificate (ACME: ARI or lifetime share)."""
+    renew_reason: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -207,33 +210,61 @@ class Journal:
 
     def load(self, profile: str, firewall: str) -> PairRecord | None:
         path = self.path_for(profile, firewall)
+        refuse_symlink(self.folder, "journal folder")
+        refuse_symlink(path, "journal record")
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot read the journal record: {exc.strerror}") from None
         try:
             return PairRecord.model_validate_json(raw)
         except ValidationError as exc:
-            raise JournalError(
-                f"{path}: journal record is unreadable ({exc.error_count()} problems); "
-                "it is kept as it is for inspection"
-            ) from exc
+            details = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'the file'}: {e['msg']}"
+                for e in exc.errors(include_url=False, include_input=False)[:3]
+            )
+            error = JournalError(
+                f"{path}: journal record is unreadable: {details}"
+                + (f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else "")
+                + "; it is kept as it is, and this pair is left alone until it is fixed"
+            )
+            error.hint = (
+                f"restore {path.name} from a backup, or correct it by hand; if it is lost, move "
+                f"it aside and check SCM for an order of {profile} in flight before the next "
+                "run (pancert then starts this pair afresh and treats the objects it had "
+                "created as foreign)"
+            )
+            raise error from None
 
     def save(self, record: PairRecord, now: dt.datetime) -> PairRecord:
         record.updated_at = now
-        atomic_write(
-            self.path_for(record.profile, record.firewall),
-            record.model_dump_json(indent=2).encode(),
-        )
+        path = self.path_for(record.profile, record.firewall)
+        private_folder(self.folder, "journal folder")
+        refuse_symlink(path, "journal record")
+        try:
+            atomic_write(path, record.model_dump_json(indent=2).encode())
+        except OSError as exc:
+            raise unwritable(path, "journal record", exc) from None
         return record
 
-    def records(self) -> list[PairRecord]:
+    def records(self, *, skipped: list[str] | None = None) -> list[PairRecord]:
+        """Every readable record. With ``skipped``, an unreadable one is noted there and
+        passed over (its own pair reports it) instead of stopping the caller."""
+        refuse_symlink(self.folder, "journal folder")
         if not self.folder.is_dir():
             return []
         found = []
         for path in sorted(self.folder.glob("*@*.json")):
             profile, _, firewall = path.stem.partition("@")
-            record = self.load(profile, firewall)
+            try:
+                record = self.load(profile, firewall)
+            except PancertError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(str(exc))
+                continue
             if record is not None:
                 found.append(record)
         return found

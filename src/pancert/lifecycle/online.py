@@ -14,6 +14,7 @@ from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.ports import AuthorityDiagnostics, DiagnosticsConnector
 from pancert.panos.models import Location
+from pancert.panos.panorama import DeviceInfo
 from pancert.scm.models import ApiKind, EnrollRequest
 
 _AUTO_RENEWING = {"scheduled", "started"}
@@ -52,9 +53,43 @@ async def check_online(
         f: sorted({p.location for p in profiles.values() if f in p.firewall_profiles})
         for f in firewalls
     }
+    panoramas: dict[str, list[FirewallProfile]] = {}
+    for name in firewalls:
+        firewall = loaded.firewalls[name]
+        if firewall.resolved_panorama is not None:
+            panoramas.setdefault(firewall.resolved_panorama.name, []).append(firewall)
+    for users in panoramas.values():
+        await _check_panorama(connector, users, report)
     for name in firewalls:
         await _check_firewall(connector, loaded.firewalls[name], locations[name], report)
     return report
+
+
+async def _check_panorama(
+    connector: DiagnosticsConnector, users: list[FirewallProfile], report: OnlineReport
+) -> None:
+    """The devices a Panorama manages, with their state and which profiles act on them."""
+    pano = users[0].resolved_panorama
+    assert pano is not None
+    where = f"Panorama {pano.name} ({pano.url})"
+    try:
+        devices: list[DeviceInfo] = await connector.managed_devices(pano)
+    except PancertError as exc:
+        report.fail(f"{where}: {exc}")
+        return
+    report.ok(f"{where}: {len(devices)} managed device(s)")
+    for device in devices:
+        acting = [u.name for u in users if device.serial == u.serial or device.hostname == u.device]
+        text = (
+            f"{where}: {device.serial} ({device.hostname}): "
+            f"{'connected' if device.connected else 'NOT connected'}, {device.model} "
+            f"PAN-OS {device.sw_version}; "
+            + (f"acted on by {', '.join(acting)}" if acting else "not named by any profile")
+        )
+        if acting and not device.connected:
+            report.fail(text)
+        else:
+            report.ok(text)
 
 
 async def _check_credential(
@@ -125,7 +160,10 @@ async def _check_firewall(
     locations: list[str],
     report: OnlineReport,
 ) -> None:
-    where = f"firewall {firewall.name} ({', '.join(firewall.urls)})"
+    where = f"firewall {firewall.name} ({firewall.address})"
+    if firewall.mode == "panorama-template":
+        report.ok(f"{where}: template mode; the Panorama check above covers its devices")
+        return
     try:
         async with connector.firewall_diagnostics(firewall) as fw:
             version = await fw.version()

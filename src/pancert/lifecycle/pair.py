@@ -56,6 +56,8 @@ class RunSettings:
     anchors: list[x509.Certificate] = field(default_factory=list)
     clock: Callable[[], dt.datetime] = utcnow
     sleep: Callable[[float], Awaitable[None]] | None = None
+    on_firewall_done: Callable[[str], None] | None = None
+    """Told each firewall's name when its pairs are finished (progress on a terminal)."""
 
 
 COLLECT_FIRST_RETRY_S = 5.0

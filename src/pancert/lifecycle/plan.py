@@ -44,6 +44,9 @@ class Reason(StrEnum):
     FORCED_BY_CLI = "forced-by-cli"
     IN_WINDOW = "in-window"
     """Expires within ``sectigo_expiry_window`` days."""
+    RENEWAL_TIME = "renewal-time"
+    """The CA's renewal time has come: its ARI window (RFC 9773), or a share of the lifetime
+    (ACME CAs without ARI); replaces the profile's window."""
     IN_FLIGHT = "in-flight"
     """A rotation started by an earlier run is unfinished: resume it."""
     VALID = "valid"
@@ -62,6 +65,14 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When the CA says the current certificate should be renewed, and why."""
+
+    at: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class Observed:
     wanted: Wanted
     entry: CertificateEntry | None
@@ -69,6 +80,8 @@ class Observed:
     named like the profile)."""
     record: PairRecord | None
     now: dt.datetime
+    schedule: Schedule | None = None
+    """The CA's renewal time for ``entry`` (ACME); None: the profile's window decides."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +184,13 @@ def _forced_by_profile(o: Observed) -> Trigger | None:
 def _in_window(o: Observed) -> Trigger | None:
     entry = o.entry
     assert entry is not None, "runs after _missing"
+    if o.schedule is not None:
+        if o.now >= o.schedule.at:
+            return Trigger(
+                Reason.RENEWAL_TIME,
+                f"renewal time {o.schedule.at:%Y-%m-%d %H:%M} reached ({o.schedule.reason})",
+            )
+        return None
     if entry.not_after is None:
         return None
     left = entry.not_after - o.now
@@ -204,6 +224,8 @@ def window_error(o: Observed) -> Decision | None:
     entry = o.entry
     if entry is None or entry.not_before is None or entry.not_after is None:
         return None
+    if o.schedule is not None:
+        return None  # the CA's schedule replaces the window
     lifetime = entry.not_after - entry.not_before
     if dt.timedelta(days=o.wanted.window_days) >= lifetime:
         return Decision(
@@ -243,10 +265,14 @@ def decide(o: Observed, mode: Mode, *, force: bool = False, named: bool = False)
         entry = o.entry
         assert entry is not None
         assert entry.not_after is not None
+        when = ""
+        if o.schedule is not None:
+            when = f"; renew from {o.schedule.at:%Y-%m-%d %H:%M} ({o.schedule.reason})"
         return Decision(
             Action.NOTHING,
             Reason.VALID,
-            f"valid until {entry.not_after:%Y-%m-%d} ({_days(entry.not_after - o.now)} left)",
+            f"valid until {entry.not_after:%Y-%m-%d} ({_days(entry.not_after - o.now)} left)"
+            + when,
         )
     return _due(trigger, o, mode, named)
 

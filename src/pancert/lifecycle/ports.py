@@ -31,6 +31,7 @@ from pancert.panos.models import (
     ReferenceKind,
     SystemInfo,
 )
+from pancert.panos.panorama import DeviceInfo
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.scm.models import (
     ApiKind,
@@ -92,6 +93,12 @@ class Firewall(Protocol):
         ...
 
     async def job(self, job_id: int) -> JobResult: ...
+
+    def expect_management_certificate(self, chain_pem: Sequence[str]) -> str:
+        """The next commit binds ``chain_pem`` to the management interface, so the API's
+        TLS identity changes with it: accept that leaf. Returns its SHA-256 fingerprint
+        (remembered for later runs)."""
+        ...
 
     async def wait_for_job(self, job_id: int, timeout_s: float, *, sleep: Sleep) -> JobResult:
         """Raises :class:`pancert.panos.errors.CommitFailedError` or ``JobTimeoutError``."""
@@ -168,5 +175,9 @@ class DiagnosticsConnector(Protocol):
     ) -> AbstractAsyncContextManager[FirewallDiagnostics]: ...
 
     def authority_diagnostics(self, label: str) -> AuthorityDiagnostics: ...
+
+    async def managed_devices(self, panorama: FirewallProfile) -> list[DeviceInfo]:
+        """The devices the Panorama of profile ``panorama`` manages, with their state."""
+        ...
 
     async def aclose(self) -> None: ...

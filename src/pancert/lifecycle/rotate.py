@@ -15,7 +15,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from pancert.errors import PancertError
+from pancert.errors import PancertError, ScmError
 from pancert.lifecycle.failures import NeedsPerson, StepFailed, calling
 from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.naming import fresh_rotation, owned
@@ -203,6 +203,11 @@ async def order(ctx: Context, *, resumed: bool) -> None:
         ref = await ctx.pair.ca.enroll(request)
     except ScmOutcomeUnknown as exc:
         # the hint of ScmOutcomeUnknown says the next run looks the order up
+        raise StepFailed("SCM enroll", exc) from exc
+    except ScmError as exc:
+        # any other CA error means no order exists (pancert.scm.errors): order afresh next run
+        rotation.step, rotation.last_error = Step.CSR_ON_DEVICE, str(exc)
+        await ctx.save()
         raise StepFailed("SCM enroll", exc) from exc
     except PancertError as exc:
         rotation.last_error = str(exc)

@@ -14,12 +14,13 @@ from collections import defaultdict
 
 from pancert.config import LoadedConfig
 from pancert.errors import PancertError
-from pancert.lifecycle.failures import StepFailed
+from pancert.lifecycle.failures import InternalError, StepFailed
 from pancert.lifecycle.firewall import FirewallRun, record_failure
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.outcome import PairOutcome, RunReport
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.ports import Connector
+from pancert.logs import log_internal_error
 
 log = logging.getLogger("pancert.lifecycle")
 
@@ -39,7 +40,7 @@ def orphans(journal: Journal, loaded: LoadedConfig, pairs: dict[str, list[Pair]]
     """Journal records whose profile is gone or no longer targets that firewall."""
     wanted = {p.key for group in pairs.values() for p in group}
     found = []
-    for record in journal.records():
+    for record in journal.records(skipped=[]):  # an unreadable record fails its own pair
         key = (record.profile, record.firewall)
         if key in wanted or record.profile in loaded.broken_profiles:
             continue
@@ -67,7 +68,10 @@ async def run_lifecycle(
 
     async def one(group: list[Pair]) -> list[PairOutcome]:
         async with limit:
-            return await _run_firewall(group, journal, settings, connector)
+            outcomes = await _run_firewall(group, journal, settings, connector)
+        if settings.on_firewall_done is not None:
+            settings.on_firewall_done(group[0].firewall.name)
+        return outcomes
 
     groups = await asyncio.gather(*(one(g) for g in pairs.values()))
     return RunReport(
@@ -85,5 +89,9 @@ async def _run_firewall(
         async with connector.firewall(firewall) as fw:
             return await FirewallRun(fw, group, journal, settings).run()
     except PancertError as exc:
-        error = StepFailed(f"{firewall.name} ({', '.join(firewall.urls)})", exc)
+        error = StepFailed(f"{firewall.name} ({firewall.address})", exc)
+        return await record_failure(journal, group, error, settings)
+    except Exception as exc:  # this firewall only: the others finish their steps
+        log_internal_error(log, f"{firewall.name} ({firewall.address}): internal error", exc)
+        error = StepFailed(f"{firewall.name} ({firewall.address})", InternalError.of(exc))
         return await record_failure(journal, group, error, settings)

@@ -15,7 +15,7 @@ from typing import Any
 from pancert.config import LoadedConfig
 from pancert.config.resolved import ResolvedProfile
 from pancert.lifecycle.journal import Journal, PairRecord, SeenCertificate, Step
-from pancert.lifecycle.plan import Action, Decision, Mode, Observed, decide
+from pancert.lifecycle.plan import Action, Decision, Mode, Observed, Schedule, decide
 
 _NEXT = {
     Step.CSR_INTENT: "generate the key and CSR on the firewall",
@@ -81,10 +81,17 @@ def seen_of(record: PairRecord, resolved: ResolvedProfile) -> SeenCertificate | 
 def decision_for(record: PairRecord, resolved: ResolvedProfile, now: dt.datetime) -> Decision:
     seen = seen_of(record, resolved)
     entry = seen.entry(resolved.location) if seen is not None else None
-    return decide(Observed(resolved.wanted, entry, record, now), Mode.RENEW)
+    schedule = (
+        Schedule(record.renew_at, record.renew_reason or "the CA's renewal time")
+        if record.renew_at is not None
+        else None
+    )
+    return decide(Observed(resolved.wanted, entry, record, now, schedule), Mode.RENEW)
 
 
-def _next_action(decision: Decision, not_after: dt.datetime | None, window: int) -> str:
+def _next_action(
+    decision: Decision, not_after: dt.datetime | None, window: int, record: PairRecord
+) -> str:
     if decision.action is Action.ROTATE:
         return f"renew now ({decision.reason}: {decision.message})"
     if decision.action is Action.REPORT:
@@ -93,6 +100,8 @@ def _next_action(decision: Decision, not_after: dt.datetime | None, window: int)
         return f"fix the profile: {decision.message}"
     if not_after is None:
         return "none"
+    if record.renew_at is not None:
+        return f"renew from {record.renew_at:%Y-%m-%d %H:%M} ({record.renew_reason})"
     return f"renew from {(not_after - dt.timedelta(days=window)):%Y-%m-%d}"
 
 
@@ -142,7 +151,7 @@ def row(
     else:
         decision = decision_for(record, resolved, now)
         due = decision.action in (Action.ROTATE, Action.RESUME)
-        next_action = _next_action(decision, not_after, resolved.wanted.window_days)
+        next_action = _next_action(decision, not_after, resolved.wanted.window_days, record)
     return StatusRow(
         profile=profile,
         firewall=firewall,

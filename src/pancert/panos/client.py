@@ -71,12 +71,13 @@ class PanosClient:
     def identity(self) -> TlsIdentity | None:
         return self.transport.identity
 
-    def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> None:
+    def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> str:
         """The next commit binds this chain to the management interface: the API's TLS
-        identity changes with it (see :mod:`pancert.panos.identity`)."""
+        identity changes with it (see :mod:`pancert.panos.identity`). Returns the leaf's
+        SHA-256, for what later runs trust."""
         if self.transport.identity is None:
             self.transport.identity = TlsIdentity()
-        self.transport.identity.expect(chain_pem)
+        return self.transport.identity.expect(chain_pem)
 
     async def _send(
         self, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]] | None = None

@@ -4,6 +4,7 @@
 
     PanosError                      (pancert.errors) root of everything below
     ├── PanosTransportError         no usable HTTP exchange (connect, TLS, pin, timeout)
+    │   └── TlsIdentityError        a new management certificate pancert cannot adopt
     ├── PanosHttpError              HTTP status other than 2xx without a PAN-OS envelope
     ├── PanosReplyError             the reply is not the XML/PEM the call must return
     ├── PanosApiError               status="error" (or a failure code) in the envelope
@@ -42,6 +43,16 @@ from pancert.errors import BadInputError, PanosError
 
 class PanosTransportError(PanosError):
     """The firewall could not be reached, or its TLS identity was not the expected one."""
+
+
+class TlsIdentityError(PanosTransportError):
+    """The firewall presents a certificate that is neither the configured identity nor the
+    management certificate pancert installed (chain from the configured CA, pinned leaf)."""
+
+    hint = (
+        "the firewall's management certificate changed to one pancert did not install; check "
+        "it, then set paloalto_ca_bundle or paloalto_tls_fingerprint for the new one"
+    )
 
 
 class PanosHttpError(PanosError):

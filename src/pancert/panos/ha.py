@@ -234,11 +234,12 @@ class HaPairClient:
         peer = await self._job_peer(job_id)
         return await peer.wait_for_job(job_id, timeout_s, first_delay_s=first_delay_s, sleep=sleep)
 
-    def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> None:
+    def expect_management_certificate(self, chain_pem: str | bytes | Sequence[str]) -> str:
         """Either peer may present this leaf after the commit and the sync (each peer's
-        management selection is its own), so both clients may adopt it."""
-        for peer in self.peers:
-            peer.expect_management_certificate(chain_pem)
+        management selection is its own), so both clients may adopt it. Returns the
+        leaf's SHA-256 (the same for both), for what later runs trust."""
+        fingerprints = {peer.expect_management_certificate(chain_pem) for peer in self.peers}
+        return fingerprints.pop()
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -324,6 +325,7 @@ async def open_pair(
     fingerprint: str | None = None,
     insecure: bool = False,
     timeout: float = 30.0,
+    learned_pins: Sequence[str] = (),
 ) -> AsyncIterator[HaPairClient]:
     """Both peers' clients for the ``async with`` block, the active one already chosen."""
     async with contextlib.AsyncExitStack() as stack:
@@ -336,6 +338,7 @@ async def open_pair(
                     fingerprint=fingerprint,
                     insecure=insecure,
                     timeout=timeout,
+                    learned_pins=learned_pins,
                 )
             )
             for url in urls

@@ -100,11 +100,15 @@ class PinStore:
     def learned(self, firewall: str) -> list[str]:
         return self.load().get(firewall, [])
 
-    def remember(self, firewall: str, fingerprint: str) -> None:
-        """The firewall now presents ``fingerprint``: it replaces what was learned before."""
+    def remember(self, firewall: str, fingerprint: str, keep: int = 3) -> None:
+        """``fingerprint`` is (about to be) the firewall's management certificate: written
+        before the commit that installs it, so a run killed after that commit still trusts
+        the firewall next time. The last ``keep`` are kept (each is only ever accepted with
+        a chain from the configured CA)."""
         data = self.load()
-        if data.get(firewall) == [fingerprint]:
+        pins = [p for p in data.get(firewall, []) if p != fingerprint] + [fingerprint]
+        if data.get(firewall) == pins[-keep:]:
             return
-        data[firewall] = [fingerprint]
+        data[firewall] = pins[-keep:]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")

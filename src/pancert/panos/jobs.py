@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from pancert.panos.errors import CommitFailedError, JobTimeoutError, PanosTransportError
+from pancert.panos.errors import (
+    CommitFailedError,
+    JobTimeoutError,
+    PanosTransportError,
+    TlsIdentityError,
+)
 from pancert.panos.models import JobResult
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -29,8 +34,8 @@ async def wait(
     while True:
         try:
             result = await read(job_id)
-        except PanosTransportError:
-            if not rotating():
+        except PanosTransportError as exc:
+            if not rotating() or isinstance(exc, TlsIdentityError):
                 raise
             result = JobResult(job_id=job_id, status="ACT", result="PEND", progress=0)
         if result.finished:

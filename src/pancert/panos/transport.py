@@ -10,7 +10,12 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
-from pancert.panos.errors import PanosHttpError, PanosReplyError, PanosTransportError
+from pancert.panos.errors import (
+    PanosHttpError,
+    PanosReplyError,
+    PanosTransportError,
+    TlsIdentityError,
+)
 from pancert.panos.identity import TlsIdentity
 from pancert.panos.xml import check_envelope, parse
 
@@ -63,7 +68,7 @@ class Transport:
         try:
             response = await pinned.post(self.url, data=fields, files=files, headers=headers)
         except httpx.TransportError as exc:
-            raise PanosTransportError(
+            raise TlsIdentityError(
                 f"cannot reach {self.url}: {type(failure).__name__}: {failure}; nor with the "
                 f"management certificate pancert installed: {type(exc).__name__}: {exc}"
             ) from exc

@@ -146,6 +146,51 @@ class SandboxCA:
         """Leaf, intermediate, root: the order SCM's ``x509`` collect format uses."""
         return _pem(leaf) + _pem(self.intermediate) + _pem(self.root)
 
+    def cross_signed_by_legacy_root(self) -> tuple[x509.Certificate, x509.Certificate]:
+        """(the root's key and name certified by an older root, that older root): the shape of
+        Sectigo's public chains, where "USERTrust RSA" is cross-signed by "AAA Certificate
+        Services" and collect returns both. Nobody trusts the legacy root; a client must
+        still find the path to the real root it trusts. A new pair each call."""
+        now = _now()
+        legacy_key = ec.generate_private_key(ec.SECP256R1())
+        legacy_name = _name("pancert sandbox Legacy Root CA")
+        legacy = (
+            x509.CertificateBuilder()
+            .subject_name(legacy_name)
+            .issuer_name(legacy_name)
+            .public_key(legacy_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=2))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(_ca_key_usage(), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(legacy_key.public_key()), critical=False
+            )
+            .sign(legacy_key, hashes.SHA256())
+        )
+        cross = (
+            x509.CertificateBuilder()
+            .subject_name(self.root.subject)
+            .issuer_name(legacy_name)
+            .public_key(self.root_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=3000))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+            .add_extension(_ca_key_usage(), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self.root_key.public_key()),
+                critical=False,
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(legacy_key.public_key()),
+                critical=False,
+            )
+            .sign(legacy_key, hashes.SHA256())
+        )
+        return cross, legacy
+
     def issue_tls_server(
         self,
         hostnames: tuple[str, ...] = ("localhost",),

@@ -15,9 +15,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from pancert.sandbox.acme import ACME_LABEL, AcmeSandbox, AcmeSandboxSettings
 from pancert.sandbox.ca import SandboxCA
 from pancert.sandbox.firewall import Firewall, FirewallFleet, FirewallSettings
 from pancert.sandbox.ha import HaPair
+from pancert.sandbox.panorama import TEMPLATE, Panorama, PanoramaApp
 from pancert.sandbox.scm import ADMIN_PATH, TOKEN_PATH, ScmSandbox, ScmSandboxSettings
 from pancert.sandbox.server import LoopbackServer
 
@@ -67,6 +69,26 @@ class ProfileSpec:
         return data
 
 
+PANORAMA_PROFILES = (
+    ProfileSpec(
+        name="managed",
+        common_name="vpn.example.com",
+        firewalls=("fw_managed1", "fw_managed2"),
+        key_type="EC",
+        key_size=256,
+        bindings=(("ssl_tls_service_profile", "gp-tls"),),
+    ),
+    ProfileSpec(
+        name="portal",
+        common_name="portal.example.com",
+        firewalls=("fw_template",),
+        location="shared",
+        bindings=(("ssl_tls_service_profile", "gp-portal-tls"),),
+    ),
+)
+"""Through the sandbox Panorama: ``managed`` with its key generated on each managed firewall
+(device mode), ``portal`` as one shared key pushed by a template (template mode)."""
+
 DEMO_PROFILES = (
     ProfileSpec(
         name="web",
@@ -87,12 +109,22 @@ DEMO_PROFILES = (
 
 
 HA_PROFILE = ProfileSpec(
-    name="portal",
-    common_name="portal.example.com",
+    name="ha_portal",
+    common_name="ha-portal.example.com",
     firewalls=("fw_ha1",),
     bindings=(("ssl_tls_service_profile", "gp-tls"),),
 )
 """The certificate profile written for the first HA pair (``fw_ha1.yaml``)."""
+
+ACME_PROFILE = ProfileSpec(
+    name="acme_web",
+    common_name="vpn.example.net",
+    sans=("portal.example.net",),
+    key_type="EC",
+    key_size=256,
+    credential=ACME_LABEL,
+)
+"""The profile ``pancert sandbox --acme`` adds: issued by Pebble through the ACME label."""
 
 
 def _dump(path: Path, data: dict[str, Any], *, secret: bool = False) -> Path:
@@ -115,6 +147,7 @@ class SandboxWorld:
         ha_pairs: int = 0,
         scm_settings: ScmSandboxSettings | None = None,
         firewall_settings: FirewallSettings | None = None,
+        acme: AcmeSandboxSettings | None = None,
     ) -> None:
         self.folder = folder.resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -133,18 +166,33 @@ class SandboxWorld:
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
         self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=total, tls_per_port=True)
         self.fleet.bind(self.fw_server.ports)
+        self.acme = (
+            AcmeSandbox(self.folder, self.ca, self.ca_bundle, acme) if acme is not None else None
+        )
+        # HA peers stay outside Panorama: pancert reaches a pair at its own two addresses
+        self.panorama = Panorama(self.ca, self.standalone)
+        self.pano_server = LoopbackServer(PanoramaApp(self.panorama).app, self.ca)
 
     def start(self) -> SandboxWorld:
-        self.scm_server.start()
+        started: list[LoopbackServer] = []
         try:
-            self.fw_server.start()
-            self.fleet.attach_tls(self.fw_server.tls_contexts)
+            for server in (self.scm_server, self.fw_server, self.pano_server):
+                server.start()
+                started.append(server)
+                if server is self.fw_server:
+                    self.fleet.attach_tls(self.fw_server.tls_contexts)
+            if self.acme is not None:
+                self.acme.start()
         except BaseException:
-            self.scm_server.stop()
+            for server in reversed(started):
+                server.stop()
             raise
         return self
 
     def stop(self) -> None:
+        if self.acme is not None:
+            self.acme.stop()
+        self.pano_server.stop()
         self.fw_server.stop()
         self.scm_server.stop()
 
@@ -202,7 +250,17 @@ class SandboxWorld:
             "ha_pairs": [
                 {"name": pair.name, "peers": [p.name for p in pair.peers]} for pair in self.ha_pairs
             ],
-        }
+            "panorama": {
+                "url": self.pano_server.url,
+                "username": self.panorama.username,
+                "password": self.panorama.password,
+                "api_key": self.panorama.api_key,
+                "devices": [
+                    {"serial": d.serial, "hostname": d.hostname, "firewall": d.firewall.name}
+                    for d in self.panorama.devices.values()
+                ],
+            },
+        } | ({"acme": self.acme.describe()} if self.acme is not None else {})
 
     def write_configuration(
         self, profiles: tuple[ProfileSpec, ...] | None = None, **config_overrides: Any
@@ -227,10 +285,19 @@ class SandboxWorld:
             "sectigo_encrypt_credentials": False,
             "pancert_state_path": "state",
         }
+        labels: dict[str, Any] = {}
+        if self.acme is not None:
+            # issued chains end at Pebble's root, made anew at each start: trust both CAs
+            assert self.acme.roots is not None
+            anchors = self.folder / "sandbox-anchors.pem"
+            anchors.write_bytes(self.ca_bundle.read_bytes() + self.acme.roots.read_bytes())
+            config["sectigo_ca_bundle"] = anchors.name
+            labels[ACME_LABEL] = self.acme.credential()
         config.update(config_overrides)
         _dump(
             profile_dir / "sectigo_credentials.yaml",
-            {
+            labels
+            | {
                 ENROLL_LABEL: {
                     "sectigo_cm_user_id": creds.enroll_client_id,
                     "sectigo_cm_user_secret": creds.enroll_client_secret,
@@ -259,6 +326,7 @@ class SandboxWorld:
                 self._firewall_yaml(pair.peers[0], urls),
                 secret=True,
             )
+        self._write_panorama_profiles(profile_dir)
         for spec in profiles:
             _dump(profile_dir / f"{spec.name}.yaml", spec.as_yaml())
         (self.folder / "sandbox.json").write_text(json.dumps(self.describe(), indent=2) + "\n")
@@ -273,3 +341,28 @@ class SandboxWorld:
             "paloalto_commit_user": firewall.username,
             "paloalto_ca_bundle": str(self.ca_bundle),
         }
+
+    def _write_panorama_profiles(self, profile_dir: Path) -> None:
+        """``fw_panorama`` (Panorama itself), ``fw_managedN`` (firewall N reached through
+        Panorama with ``target=``) and ``fw_template`` (Panorama's template T-fleet)."""
+        pano = self.panorama
+        _dump(
+            profile_dir / "fw_panorama.yaml",
+            self._firewall_yaml(pano, self.pano_server.url),
+            secret=True,
+        )
+        for index, device in enumerate(pano.devices.values(), start=1):
+            _dump(
+                profile_dir / f"fw_managed{index}.yaml",
+                {"paloalto_panorama": "fw_panorama", "paloalto_serial": device.serial},
+                secret=True,  # no key here, but one may be added for direct imports
+            )
+        _dump(
+            profile_dir / "fw_template.yaml",
+            {
+                "paloalto_panorama": "fw_panorama",
+                "paloalto_mode": "panorama-template",
+                "paloalto_template": TEMPLATE,
+            },
+            secret=True,
+        )

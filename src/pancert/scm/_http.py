@@ -1,10 +1,11 @@
 """One HTTP boundary for both SCM APIs: authentication, retries, error mapping.
 
-Retry rules (issue 3): idempotent calls retry with capped exponential backoff on 429 (honouring
+Retry rules: idempotent calls retry with capped exponential backoff on 429 (honouring
 ``Retry-After``), 5xx, timeouts and dropped connections. A non-idempotent call (enroll, renew)
-is retried only when it provably never reached SCM (connection refused, 401 before processing,
-429); once it may have been processed — a timeout or reset after sending, a 5xx, an unreadable
-200 — :class:`ScmOutcomeUnknown` is raised and the caller looks the order up instead.
+is retried only when it provably never reached SCM (no token, connection refused, 401 before
+processing, 429), and fails as :class:`ScmNotSent` once those retries are spent. When it may
+have been processed (a timeout or reset after sending, a 5xx, an unreadable 200),
+:class:`ScmOutcomeUnknown` is raised and the caller looks the order up instead.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import httpx
 
 from pancert.scm.auth import Authenticator, OAuthClientCredentials
 from pancert.scm.errors import (
+    NOT_PROCESSED_CODES,
+    RETRY_LATER_CODES,
+    ScmNotSent,
     ScmOutcomeUnknown,
     ScmProtocolError,
     ScmTransportError,
@@ -123,10 +127,16 @@ class ScmHttp:
         try:
             response = await self.http.get(self.base_url + self._probe_path)
         except httpx.HTTPError as exc:
-            raise ScmTransportError(
+            raise ScmNotSent(
                 f"cannot reach SCM at {self.base_url}: {type(exc).__name__}", operation="probe"
             ) from exc
         self.auth.learn_challenge(response.headers.get("www-authenticate", ""))
+
+    async def _auth_headers(self) -> dict[str, str]:
+        """Credentials for the next call; ScmNotSent while they cannot be obtained."""
+        if isinstance(self.auth, OAuthClientCredentials) and self.auth.needs_discovery():
+            await self._discover_token_url()
+        return await self.auth.headers()
 
     async def request(
         self,
@@ -145,9 +155,13 @@ class ScmHttp:
         while True:
             attempt += 1
             last = attempt >= self.retry.attempts
-            if isinstance(self.auth, OAuthClientCredentials) and self.auth.needs_discovery():
-                await self._discover_token_url()
-            sent_headers = {**(headers or {}), **await self.auth.headers()}
+            try:
+                sent_headers = {**(headers or {}), **await self._auth_headers()}
+            except ScmNotSent as exc:
+                if last:
+                    raise
+                await self._pause(operation, attempt, str(exc), None)
+                continue
             request = self.http.build_request(
                 method, self.base_url + path, json=json_body, params=params, headers=sent_headers
             )
@@ -189,7 +203,7 @@ class ScmHttp:
             if not last:
                 return None
             name = type(exc).__name__
-            raise ScmTransportError(
+            raise ScmNotSent(
                 f"SCM {operation}: cannot connect to {self.base_url} ({name})", operation=operation
             ) from exc
         except httpx.TransportError as exc:
@@ -215,7 +229,16 @@ class ScmHttp:
             wait = retry_after_seconds(response.headers.get("retry-after"))
             return not last and (wait is None or wait <= self.retry.max_retry_after_s)
         if status < 500:
-            return False
+            code, description = error_envelope(response)
+            if code not in RETRY_LATER_CODES:
+                return False
+            if not idempotent and code not in NOT_PROCESSED_CODES:
+                raise ScmOutcomeUnknown(
+                    f"SCM {operation}: code {code} ({description}); "
+                    "the request may have been processed",
+                    operation=operation,
+                )
+            return not last
         if not idempotent:
             _, description = error_envelope(response)
             raise ScmOutcomeUnknown(

@@ -12,7 +12,9 @@ from pancert.scm.chain import leaf_first, parse_certificates
 from pancert.scm.common import (
     ScmCredentialLike,
     comments_with_request_id,
+    dcv_fields,
     parse_scm_date,
+    refused_or_pending,
     request_id_in,
 )
 from pancert.scm.errors import (
@@ -141,6 +143,7 @@ class AdminApiClient:
             body["numberServers"] = request.num_servers
         if request.server_type is not None:
             body["serverType"] = request.server_type
+        body.update(dcv_fields(self._credential))
         response = await self._http.request(
             "enroll",
             "POST",
@@ -189,7 +192,7 @@ class AdminApiClient:
             for fmt in self._formats:
                 certs += parse_certificates(await self._collect_one(order_id, fmt))
         except ScmBeingProcessed as exc:
-            return Pending(order_id, None, exc.code, exc.description)
+            return await refused_or_pending(self, order_id, exc)
         return IssuedChain(order_id, leaf_first(certs))
 
     async def details(self, order_id: int) -> OrderDetails:

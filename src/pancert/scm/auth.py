@@ -20,7 +20,7 @@ from typing import Protocol
 import httpx
 
 from pancert.redaction import register_secret
-from pancert.scm.errors import ScmAuthError, ScmProtocolError, ScmTransportError
+from pancert.scm.errors import ScmAuthError, ScmNotSent, ScmProtocolError
 
 log = logging.getLogger("pancert.scm")
 
@@ -30,6 +30,7 @@ DEFAULT_TOKEN_URL = (
 REFRESH_MARGIN = dt.timedelta(seconds=60)
 _FALLBACK_LIFETIME = 300
 _AUTH_URI = re.compile(r'authorization_uri\s*=\s*"([^"]+)"')
+_BARE_URL = re.compile(r'(?:Bearer\s+)?"?(https://[^\s",]+)"?', re.IGNORECASE)
 
 Clock = Callable[[], dt.datetime]
 
@@ -47,13 +48,16 @@ class Authenticator(Protocol):
 
 
 def token_url_from_challenge(www_authenticate: str) -> str | None:
-    """The token endpoint named by a 401's ``authorization_uri``: used as is when it ends in
-    ``/token``; a realm URL or another Keycloak endpoint of the realm is mapped to the realm's
-    token endpoint (enrollment ref §3, exact header value unverified)."""
+    """The token endpoint named by a 401: ``authorization_uri="…"`` (enrollment docs), or the
+    header being just the URL, as in the example of SCM's OpenAPI spec 25.9.2
+    (``UnauthorizedError``: "URL of authorization server to obtain a bearer token from").
+    Used as is when it ends in ``/token``; a realm URL or another Keycloak endpoint of the
+    realm is mapped to the realm's token endpoint."""
     match = _AUTH_URI.search(www_authenticate)
-    if match is None:
+    bare = _BARE_URL.fullmatch(www_authenticate.strip())
+    if match is None and bare is None:
         return None
-    uri = match.group(1).rstrip("/")
+    uri = (match.group(1) if match else bare.group(1) if bare else "").rstrip("/")
     if uri.endswith("/token"):
         return uri
     realm = re.match(r"^(.*?/realms/[^/]+)", uri)
@@ -98,6 +102,7 @@ class OAuthClientCredentials:
         self._client_secret = client_secret
         self._token_url = token_url
         self._clock = clock
+        self._probed = False
         self._token: str | None = None
         self._refresh_at = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._lock = asyncio.Lock()
@@ -105,9 +110,12 @@ class OAuthClientCredentials:
     def learn_challenge(self, www_authenticate: str) -> None:
         if self._token_url is None:
             self._token_url = token_url_from_challenge(www_authenticate)
+        self._probed = True
 
     def needs_discovery(self) -> bool:
-        return self._token_url is None
+        """One probe per client: when it names no token URL, the default serves from then on
+        instead of a probe before every call."""
+        return self._token_url is None and not self._probed
 
     def invalidate(self) -> None:
         self._token = None
@@ -129,10 +137,15 @@ class OAuthClientCredentials:
         try:
             response = await self._http.post(url, data=form)
         except httpx.HTTPError as exc:
-            raise ScmTransportError(
+            raise ScmNotSent(
                 f"cannot reach the SCM token endpoint {url}: {type(exc).__name__}",
                 operation="token",
             ) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise ScmNotSent(
+                f"the SCM token endpoint {url} is unavailable (HTTP {response.status_code})",
+                operation="token",
+            )
         if response.status_code != 200:
             raise ScmAuthError(
                 code=None,

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Mapping
 from typing import Protocol
 
 from pydantic import SecretStr
+
+from pancert.errors import ScmError
+from pancert.scm.errors import REFUSED_STATUSES, ScmBeingProcessed, ScmOrderRefused
+from pancert.scm.models import OrderDetails, Pending
+
+log = logging.getLogger("pancert.scm")
 
 COMMENTS_LIMIT = 1024
 """``comments`` holds at most 1024 characters (SCM ref §3.3; enrollment ref §5)."""
@@ -34,6 +41,21 @@ class ScmCredentialLike(Protocol):
     def org_id(self) -> int | None: ...
     @property
     def cert_type_map(self) -> Mapping[str, str | int] | None: ...
+    @property
+    def dcv_mode(self) -> str | None: ...
+    @property
+    def dcv_email(self) -> str | None: ...
+
+
+def dcv_fields(credential: ScmCredentialLike) -> dict[str, str]:
+    """``dcvMode`` (and ``dcvEmail``) for enroll when the credential names them: tenants
+    without DCV pre-validation require it (SCM 25.5 enroll table)."""
+    fields = {}
+    if credential.dcv_mode:
+        fields["dcvMode"] = credential.dcv_mode
+    if credential.dcv_email:
+        fields["dcvEmail"] = credential.dcv_email
+    return fields
 
 
 def comments_with_request_id(comments: str, request_id: str) -> str:
@@ -60,7 +82,16 @@ def parse_scm_date(value: object) -> dt.datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    for fmt in ("%m/%d/%Y", "%Y-%m-%d"):
+    # US (the default), ISO, EU and JP, with or without time (SCM 25.5 "Date formatting")
+    for fmt in (
+        "%m/%d/%Y",
+        "%Y-%m-%d",
+        "%d.%m.%Y",
+        "%Y/%m/%d",
+        "%m/%d/%Y %H:%M:%S",
+        "%d.%m.%Y %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+    ):
         try:
             return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC)
         except ValueError:
@@ -70,3 +101,26 @@ def parse_scm_date(value: object) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class _Details(Protocol):
+    async def details(self, order_id: int) -> OrderDetails: ...
+
+
+async def refused_or_pending(client: _Details, order_id: int, answer: ScmBeingProcessed) -> Pending:
+    """A "not issued yet" answer, checked against the order's status: a declined, rejected,
+    invalid or revoked order fails at once with SCM's words (-183 "not collectable" is also
+    what a declined order answers) instead of being polled until the pending limit."""
+    try:
+        status = (await client.details(order_id)).status
+    except ScmError as exc:
+        log.info("SCM collect: order %d pending; its status is unreadable (%s)", order_id, exc)
+        return Pending(order_id, None, answer.code, answer.description)
+    if status.strip().lower() in REFUSED_STATUSES:
+        raise ScmOrderRefused(
+            code=answer.code,
+            description=f"order {order_id} is {status} in SCM: {answer.description}",
+            http_status=answer.http_status,
+            operation="collect",
+        )
+    return Pending(order_id, status, answer.code, answer.description)

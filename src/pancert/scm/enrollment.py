@@ -16,7 +16,12 @@ from typing import Any
 
 from pancert.scm._http import ScmHttp, json_of
 from pancert.scm.chain import leaf_first, parse_certificates
-from pancert.scm.common import ScmCredentialLike, comments_with_request_id
+from pancert.scm.common import (
+    ScmCredentialLike,
+    comments_with_request_id,
+    dcv_fields,
+    refused_or_pending,
+)
 from pancert.scm.errors import (
     ScmApiError,
     ScmBeingProcessed,
@@ -103,6 +108,7 @@ class EnrollmentApiClient:
             body["externalRequester"] = request.external_requester
         if request.custom_fields:
             body["customFields"] = dict(request.custom_fields)
+        body.update(dcv_fields(self._credential))
         response = await self._http.request(
             "enroll", "POST", CERTS, idempotent=False, json_body=body, domains=request.dns_names
         )
@@ -127,7 +133,7 @@ class EnrollmentApiClient:
                 headers={"Accept": CHAIN_MEDIA_TYPE},
             )
         except ScmBeingProcessed as exc:
-            return Pending(order_id, None, exc.code, exc.description)
+            return await refused_or_pending(self, order_id, exc)
         return IssuedChain(order_id, leaf_first(parse_certificates(response.content)))
 
     async def details(self, order_id: int) -> OrderDetails:

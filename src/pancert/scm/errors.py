@@ -6,6 +6,7 @@
     ├── ScmConfigurationError       exit 2: URL/credential cannot work with the chosen API
     ├── ScmResolutionError          exit 2: type/term/org cannot be resolved (lists choices)
     ├── ScmTransportError           no usable answer (connection, timeout, reset; retries spent)
+    │   ├── ScmNotSent              the call never left: no token, no connection; safe to repeat
     │   └── ScmOutcomeUnknown       a non-idempotent call may have reached SCM: look it up
     ├── ScmProtocolError            an answer pancert cannot parse
     └── ScmApiError                 SCM answered ``{code, description}`` (+ HTTP status)
@@ -15,7 +16,9 @@
         ├── ScmBeingProcessed       not issued yet (0, -1400, -183, -109, -103)
         ├── ScmValidationError      domain/organization validation missing: ``domains``
         ├── ScmRequestRejected      the request itself is wrong (CSR, term, type, fields)
-        └── ScmServerError          5xx, CA unavailable (-195)
+        │   └── ScmOrgNotFound      the organization id is unknown (-1023)
+        ├── ScmOrderRefused         the order will never be issued (declined, rejected, revoked)
+        └── ScmServerError          5xx, "try again later" codes (-2, -140, -195, -618)
 
 SCM codes live in :data:`CODES` (SCM ref §4), mapped to classes at exactly one boundary,
 :func:`from_response`. Messages pass through :func:`pancert.redaction.redact`; they never carry
@@ -40,6 +43,13 @@ class ScmTransportError(ScmError):
     def __init__(self, message: str, *, operation: str) -> None:
         super().__init__(redact(message))
         self.operation = operation
+
+
+class ScmNotSent(ScmTransportError):
+    """The call was never sent: the token could not be obtained, or no connection to SCM
+    could be opened. Nothing can have been ordered, so repeating it is safe."""
+
+    hint = "check that SCM and its token endpoint are reachable; the next run orders again"
 
 
 class ScmOutcomeUnknown(ScmTransportError):
@@ -115,20 +125,35 @@ class ScmRequestRejected(ScmApiError):
     pass
 
 
+class ScmOrgNotFound(ScmRequestRejected):
+    hint = "check sectigo_cm_org_id (`pancert validate --online` lists the organizations)"
+
+
+class ScmOrderRefused(ScmApiError):
+    """SCM will never issue this order: it was declined, rejected or revoked."""
+
+    hint = (
+        "see why in SCM; to order again, record the order as gone with "
+        "`pancert resolve -p PROFILE --firewall FIREWALL --none`"
+    )
+
+
 class ScmServerError(ScmApiError):
-    pass
+    hint = "SCM asks to try again later; the next run does"
 
 
 CODES: dict[int, tuple[type[ScmApiError], str]] = {
     0: (ScmBeingProcessed, "being processed by Sectigo"),
     -1400: (ScmBeingProcessed, "the request is being processed by Sectigo"),
-    -183: (ScmBeingProcessed, "certificate not collectable yet"),
+    # also permanent for a declined order: collect then reads the order's status
+    -183: (ScmBeingProcessed, "certificate is not collectable"),
     -109: (ScmBeingProcessed, "not available now, try later"),
     -103: (ScmBeingProcessed, "not collected yet"),
     -16: (ScmAuthError, "unknown user"),
     -970: (ScmAuthError, "bad credentials"),
     -124: (ScmNotFound, "wrong certificate id"),
-    -1023: (ScmValidationError, "organization not found"),
+    -5101: (ScmNotFound, "certificate not found"),
+    -1023: (ScmOrgNotFound, "organization not found"),
     -107: (ScmValidationError, "domain control validation incomplete"),
     -737: (ScmValidationError, "domain control validation expired"),
     -1137: (ScmValidationError, "domain control validation incomplete"),
@@ -137,6 +162,8 @@ CODES: dict[int, tuple[type[ScmApiError], str]] = {
     -843: (ScmValidationError, "certificate type blocked by organization validation status"),
     -1010: (ScmValidationError, "domain not allowed"),
     -7: (ScmRequestRejected, "missing or invalid field"),
+    -1002: (ScmRequestRejected, "cannot parse message body"),
+    -139: (ScmRequestRejected, "external requester is required"),
     -9: (ScmRequestRejected, "CSR invalid"),
     -10: (ScmRequestRejected, "CSR undecodable"),
     -138: (ScmRequestRejected, "CSR invalid"),
@@ -159,10 +186,21 @@ CODES: dict[int, tuple[type[ScmApiError], str]] = {
     -1112: (ScmRequestRejected, "wrong state for approval"),
     -1113: (ScmRequestRejected, "wrong state for apply"),
     -1148: (ScmRequestRejected, "replace forbidden for auto-installed certificates"),
-    -195: (ScmServerError, "CA unavailable, retry"),
+    -2: (ScmServerError, "internal error, try again later"),
+    -140: (ScmServerError, "CSR decoding temporarily unavailable, try again later"),
+    -195: (ScmServerError, "CA unavailable, try again later"),
+    -618: (ScmServerError, "discovery is running, try again later"),
 }
 """SCM code → (class, what it means). Codes SCM reuses with two meanings keep SCM's own
-description on the instance; the class is chosen by what a caller can do about it."""
+description on the instance; the class is chosen by what a caller can do about it. Sources:
+the 25.5 API doc's error table; -1002 and -139 from python-cert_manager issues #89, #220, #18."""
+
+RETRY_LATER_CODES = frozenset({-2, -140, -195, -618})
+"""SCM's "try again later" answers: an idempotent call is repeated with backoff."""
+NOT_PROCESSED_CODES = frozenset({-140, -618})
+"""Refusals before anything was done: even enroll may be repeated."""
+REFUSED_STATUSES = frozenset({"declined", "rejected", "invalid", "revoked"})
+"""Order statuses that never become Issued (SCM ref §3.4)."""
 
 PENDING_CODES = frozenset(c for c, (cls, _) in CODES.items() if cls is ScmBeingProcessed)
 

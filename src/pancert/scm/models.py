@@ -12,6 +12,8 @@ class ApiKind(StrEnum):
     """The REST Enrollment API (``*.enroll.*`` hosts, ``/api/v1/certificates``), OAuth only."""
     ADMIN = "admin"
     """The Admin API (``/api/ssl/v1``), OAuth or legacy login/password/customerUri headers."""
+    ACME = "acme"
+    """An RFC 8555 ACME directory (``kind: acme`` credentials, :mod:`pancert.acme`)."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,10 @@ from pancert.secrets._errors import (
 )
 from pancert.secrets._metadata import Metadata, build_metadata, now_rfc3339, parse_metadata
 
-DEFAULT_REGEX = "^(sectigo_cm_user_secret|paloalto_api_key|sectigo_cm_password)$"
+DEFAULT_REGEX = (
+    "^(sectigo_cm_user_secret|paloalto_api_key|sectigo_cm_password"
+    "|acme_eab_hmac_key|acme_tsig_secret|acme_account_key)$"
+)
 """The secret fields of the Sectigo agent's files; everything else stays readable."""
 
 

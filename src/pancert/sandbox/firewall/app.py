@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pancert.sandbox.ca import SandboxCA
-from pancert.sandbox.faults import DropConnectionMiddleware, FaultRule
+from pancert.sandbox.faults import DropConnection, DropConnectionMiddleware, FaultRule
 from pancert.sandbox.firewall import handlers, ops, transfer, tree, wire
 from pancert.sandbox.firewall.firewall import Firewall
 from pancert.sandbox.firewall.replies import ApiError, Reply, error
@@ -92,7 +92,6 @@ class FirewallFleet:
             context = contexts.get(firewall.port or -1)
             if context is not None:
                 firewall.management.attach(context)
-                firewall.management.refresh(firewall)
 
     def describe(self, host: str = "localhost") -> list[dict[str, Any]]:
         """What ``sandbox.json`` lists per firewall (the key and password are sandbox-only)."""
@@ -140,6 +139,10 @@ class FirewallFleet:
         fw.recorder.record(kind, request, incoming.body)
 
         async def handle() -> Response:
+            if fw.management.restarting:
+                # the management server restarted (new certificate) since the last call
+                fw.management.restarting = False
+                return DropConnection()
             if fw.settings.call_latency_s:
                 await asyncio.sleep(fw.settings.call_latency_s)
             try:
@@ -150,6 +153,9 @@ class FirewallFleet:
                     reply = await self._call(fw, kind, incoming, request)
                 if kind in _MUTATING and kind != "commit" and reply.status == 200:
                     fw.after_write()
+                if fw.management.restarting:
+                    fw.management.restarting = False
+                    return DropConnection()
                 return _http(reply)
             except ApiError as exc:
                 return _http(error(exc.code, *exc.lines, http_status=exc.http_status))

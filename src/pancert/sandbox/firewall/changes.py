@@ -24,8 +24,9 @@ class Change:
     """``newname`` (rename, clone), ``where``/``dst`` (move), ``from`` (clone)."""
     attributed: bool = True
     """False for a ``set`` on a partial XPath (a container, with the entry wrapped in the
-    element): PAN-OS 11.0.3-h3+ does not attribute it to the admin, so an admin-scoped
-    partial commit leaves it pending (pan-os-python #570, pan-os-codegen PR #121)."""
+    element): PAN-OS 11.0.3-h3+ attributes it to the container, not the entry, so such
+    changes of two admins combine under the last one (pan-os-python #570, pan-os-ansible
+    #212, pan-os-codegen PR #121)."""
 
 
 def apply(root: etree._Element, change: Change, *, marks: bool) -> list[etree._Element]:

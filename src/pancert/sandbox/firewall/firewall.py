@@ -26,13 +26,24 @@ from pancert.sandbox.firewall import tree
 from pancert.sandbox.firewall.certs import KeyStore
 from pancert.sandbox.firewall.changes import SAFE, Change, apply
 from pancert.sandbox.firewall.jobs import Job, job_element
-from pancert.sandbox.firewall.mgmt import ManagementTls
+from pancert.sandbox.firewall.mgmt import ManagementTls, management_certificate
 from pancert.sandbox.firewall.replies import ApiError
 from pancert.sandbox.firewall.seed import Seeding
 from pancert.sandbox.firewall.settings import FirewallSettings
 
 if TYPE_CHECKING:
     from pancert.sandbox.ha import HaPair
+
+
+def _owner(change: Change, pending: list[Change]) -> str:
+    """Whose admin-scoped partial commit takes ``change``: its admin, except for a set on a
+    partial XPath, which belongs to the container — to the admin who last changed it that
+    way, so two admins' entries added under one container travel together (pan-os-ansible
+    #212) and the other admin's partial commit leaves them out (pan-os-python #570)."""
+    if change.attributed:
+        return change.admin
+    last = [c.admin for c in pending if not c.attributed and c.xpath == change.xpath]
+    return last[-1] if last else change.admin
 
 
 @dataclass
@@ -187,7 +198,7 @@ class Firewall(Seeding):
             assert candidate is not None
             tree.strip_marks(candidate)
         else:
-            included = [c for c in pending if c.admin in partial_admins and c.attributed]
+            included = [c for c in pending if _owner(c, pending) in partial_admins]
             candidate = None
         if not included:
             return None
@@ -238,18 +249,21 @@ class Firewall(Seeding):
             record.result = job.result
             if job.problems:
                 continue
-            self.running = snapshot
+            self._publish(snapshot)
             done = {id(c) for c in job.changes}
             self.changes = [c for c in self.changes if id(c) not in done]
             self.remark()
-            self.on_commit(job)
             if self.ha is not None:
                 self.ha.committed(self)
 
-    def on_commit(self, job: Job) -> None:
-        """Called after a job published ``self.running``; the management interface's
-        certificate may have changed (see :mod:`.mgmt`)."""
-        self.management.refresh(self)
+    def _publish(self, running: etree._Element) -> None:
+        """Make ``running`` the running configuration; when the commit binds another
+        certificate to the management interface, its web server presents that one from
+        now on (see :mod:`.mgmt`)."""
+        before = management_certificate(self.running)
+        self.running = running
+        if management_certificate(running) != before:
+            self.management.refresh(self)
 
     def job_xml(self, job: Job) -> etree._Element:
         self.settle()
@@ -271,8 +285,9 @@ class Firewall(Seeding):
         self.binding_violations.extend(tree.binding_problems(self.running, time.time()))
 
     def commit_by_other(self, admin: str = "admin2") -> None:
-        self.running = copy.deepcopy(self.candidate)
-        tree.strip_marks(self.running)
+        running = copy.deepcopy(self.candidate)
+        tree.strip_marks(running)
+        self._publish(running)
         self.changes.clear()
         tree.strip_marks(self.candidate)
         self.commits.append(CommitRecord(0, admin, "committed by another admin", False, "OK"))

@@ -55,9 +55,19 @@ class ManagementTls:
         self.context: ssl.SSLContext | None = None
         self.served: str | None = None
         self.fingerprint: str | None = None
+        self.restarting = False
+        self.current: ssl.SSLContext | None = None
 
     def attach(self, context: ssl.SSLContext) -> None:
+        """Take over ``context``'s handshakes: each one uses the current certificate's own
+        context (a fresh one per certificate, since loading an RSA chain into a context that
+        holds an EC one would leave both for OpenSSL to choose from)."""
         self.context = context
+        context.sni_callback = self._select
+
+    def _select(self, connection: ssl.SSLObject, _name: str | None, _: ssl.SSLContext) -> None:
+        if self.current is not None:
+            connection.context = self.current
 
     def refresh(self, fw: Firewall) -> None:
         name = management_certificate(fw.running)
@@ -77,6 +87,9 @@ class ManagementTls:
         ).hexdigest()
         if self.context is None:
             return
+        # the web server restarts with the new certificate: the call during which that
+        # happened loses its connection (the app drops it, see FirewallFleet._dispatch)
+        self.restarting = True
         key_pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -87,4 +100,6 @@ class ManagementTls:
             cert_path.write_text(pem)
             key_path.touch(mode=0o600)
             key_path.write_bytes(key_pem)
-            self.context.load_cert_chain(str(cert_path), str(key_path))
+            fresh = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            fresh.load_cert_chain(str(cert_path), str(key_path))
+        self.current = fresh

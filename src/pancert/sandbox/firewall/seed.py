@@ -90,7 +90,7 @@ class Seeding:
             "ssl_tls_service_profile": (
                 prefix
                 + "/ssl-tls-service-profile/entry[@name='"
-                + ("mgmt-tls" if location == "shared" else "web-tls")
+                + ("shared-tls" if location == "shared" else "web-tls")
                 + "']",
                 f"<certificate>{certificate}</certificate>",
             ),

@@ -102,8 +102,8 @@ class FirewallSettings:
     """``action=show`` of an XPath matching several nodes is refused (error, no code —
     wording unverified); off: every match is returned."""
     partial_xpath_unattributed: bool = True
-    """A ``set`` on a partial XPath (container + wrapping ``<entry>``) is not attributed to
-    the admin, so admin-scoped partial commits leave it pending (PAN-OS 11.0.3-h3+)."""
+    """A ``set`` on a partial XPath (container + wrapping ``<entry>``) is attributed to the
+    container's last such writer, not to its own admin (PAN-OS 11.0.3-h3+)."""
     export_ignores_vsys: bool = True
     """``type=export`` looks in shared whatever ``vsys=`` says (no public tool sends ``vsys``
     on an export, so whether the device honours it is unverified); off: it is honoured."""

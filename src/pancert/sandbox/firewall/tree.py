@@ -37,7 +37,8 @@ def base_config(hostname: str, sw_version: str, members: bool) -> etree._Element
 </role-based></permissions></entry></users></mgt-config>
 <shared>
   <certificate/>
-  <ssl-tls-service-profile><entry name="mgmt-tls">{_PROTOCOL}</entry></ssl-tls-service-profile>
+  <ssl-tls-service-profile><entry name="mgmt-tls">{_PROTOCOL}</entry>
+    <entry name="shared-tls">{_PROTOCOL}</entry></ssl-tls-service-profile>
   <certificate-profile><entry name="client-ca"><CA/></entry></certificate-profile>
 </shared>
 <devices><entry name="localhost.localdomain">
@@ -239,9 +240,9 @@ def validate(root: etree._Element) -> list[str]:
 
 def _certificate_visible(node: etree._Element, name: str) -> bool:
     """A vsys profile sees its vsys's certificates and shared ones; a shared one sees shared."""
-    root = node.getroottree().getroot()
     scopes = [a for a in node.iterancestors("entry") if _parent_tag(a) == "vsys"]
-    shared = select(root, "/config/shared")
+    # the nearest <config>'s shared: the device's, or a Panorama template's own
+    shared = [s for c in node.iterancestors("config") if (s := c.find("shared")) is not None]
     return any(scope.xpath("certificate/entry[@name=$n]", n=name) for scope in scopes + shared)
 
 

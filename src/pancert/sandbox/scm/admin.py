@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pancert.sandbox.scm import render
+from pancert.sandbox.scm.listing import LIST_FILTERS, matches
 from pancert.sandbox.scm.store import ApiError, Order, serial_text
 from pancert.sandbox.scm.validation import (
     bad,
@@ -18,6 +19,7 @@ from pancert.sandbox.scm.validation import (
     json_body,
     new_order,
     text_field,
+    unparsable,
 )
 
 if TYPE_CHECKING:
@@ -32,17 +34,7 @@ _PENDING_TEXT = {
     -109: "Certificate is not available now, try again later.",
     -103: "Certificate has not been collected yet.",
 }
-_LIST_FILTERS = (
-    "commonName",
-    "subjectAlternativeName",
-    "status",
-    "sslTypeId",
-    "orgId",
-    "serialNumber",
-    "requester",
-    "externalRequester",
-    "requestedVia",
-)
+_NOT_COLLECTABLE = ("Declined", "Rejected", "Invalid")
 _REVOKE_REASONS = {0, 1, 3, 4, 5}
 
 
@@ -52,15 +44,23 @@ def pending_error(sb: ScmSandbox, order: Order, status: int, default_code: int) 
     return ApiError(status, code, _PENDING_TEXT[code])
 
 
+def collectable(sb: ScmSandbox, order: Order, status: int, pending_code: int) -> None:
+    """Raise what collect answers an order that cannot be downloaded yet or at all."""
+    if order.status == "Revoked":
+        raise bad(-110, "Certificate has been revoked and cannot be downloaded.")
+    if order.status in _NOT_COLLECTABLE and sb.settings.switches.declined_not_collectable:
+        raise bad(-183, "Certificate is not collectable.")
+    owed = sb.store.take_pending_answer(order)
+    if order.status in ("Requested", "Applied", "Approved") or (owed and order.status == "Issued"):
+        raise pending_error(sb, order, status, pending_code)
+    if order.status != "Issued":
+        raise bad(-130, f"Certificate is not ISSUED (status {order.status}).")
+
+
 def collect(sb: ScmSandbox, order: Order, fmt: str) -> Response:
     if fmt not in render.COLLECT_FORMATS:
         raise bad(-126, f"Unknown format: {fmt}.")
-    if order.status == "Revoked":
-        raise bad(-110, "Certificate has been revoked and cannot be downloaded.")
-    if order.status in ("Requested", "Applied", "Approved"):
-        raise pending_error(sb, order, 400, 0)
-    if order.status != "Issued":
-        raise bad(-130, f"Certificate is not ISSUED (status {order.status}).")
+    collectable(sb, order, 400, 0)
     return render.collect_response(order, fmt, sb.store.chain(order), sb.settings.switches)
 
 
@@ -82,37 +82,23 @@ def _org_ids(sb: ScmSandbox) -> set[int]:
     return {s.org_id, s.department_id, *(i for i, _ in s.extra_orgs)}
 
 
-def _matches(order: Order, params: dict[str, str]) -> bool:
-    serial = serial_text(order.certificate).replace(":", "") if order.certificate else ""
-    values = {
-        "commonName": order.common_name,
-        "status": order.status.lower(),
-        "sslTypeId": str(order.cert_type.id),
-        "orgId": str(order.org_id),
-        "serialNumber": serial.lower(),
-        "requester": order.requester,
-        "externalRequester": order.external_requester,
-        "requestedVia": order.requested_via.lower(),
-    }
-    for key, wanted in params.items():
-        if key == "subjectAlternativeName":
-            if wanted.lower() not in order.sans:
-                return False
-        elif key == "serialNumber":
-            if values[key] != wanted.replace(":", "").lower():
-                return False
-        elif key in ("commonName", "status", "requestedVia"):
-            if values[key] != wanted.lower():
-                return False
-        elif key in values and values[key] != wanted:
-            return False
-    return True
-
-
 def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per endpoint
     async def types(request: Request) -> Response:
         async def handler(_: str) -> Response:
-            return JSONResponse([t.as_json() for t in sb.settings.types])
+            wanted = request.query_params.get("organizationId")
+            offered = sb.settings.types
+            if wanted is not None:
+                try:
+                    org_id = int(wanted)
+                except ValueError as exc:
+                    raise bad(
+                        -1601, f"Field 'organizationId' has invalid value: {wanted}."
+                    ) from exc
+                if org_id not in _org_ids(sb):
+                    raise bad(-1023, f"Organization '{org_id}' not found.")
+                offered = tuple(t for t in offered if t.offered_to(org_id))
+            words = sb.settings.switches.level_words_in_type_names
+            return JSONResponse([t.as_json(level_words=words) for t in offered])
 
         return await sb.call("types", request, "admin", handler)
 
@@ -132,14 +118,16 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
             if org_id is None:
                 raise bad(-7, "Field 'orgId' is required.")
             if not isinstance(org_id, int) or org_id not in _org_ids(sb):
-                raise bad(-1023, f"Organization {org_id} not found.")
+                raise bad(-1023, f"Organization '{org_id}' not found.")
             cert_type = find_type(sb.settings, body.get("certType"))
+            if not cert_type.offered_to(org_id):
+                raise bad(-39, f"Invalid certificate profile id: {cert_type.id}.")
             if body.get("term") is None:
                 raise bad(-7, "Field 'term' is required.")
             term = check_term(cert_type, body["term"])
             sans = body.get("subjAltNames") or ""
             if not isinstance(sans, str):
-                raise bad(-7, "Field 'subjAltNames' must be a comma-separated string.")
+                raise unparsable()  # a JSON array here: python-cert_manager issue #89
             raw_fields = body.get("customFields") or []
             if not isinstance(raw_fields, list) or not all(
                 isinstance(f, dict) and isinstance(f.get("name"), str) for f in raw_fields
@@ -157,6 +145,7 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
                 external_requester=text_field(body, "externalRequester", 512),
                 custom_fields={f["name"]: str(f.get("value", "")) for f in raw_fields},
                 dcv_mode=body.get("dcvMode"),
+                dcv_email=body.get("dcvEmail"),
                 requested_via="Web API",
                 requester=account,
                 now=sb.now(),
@@ -193,7 +182,7 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
     async def listing(request: Request) -> Response:
         async def handler(_: str) -> Response:
             params = dict(request.query_params)
-            unknown = set(params) - {"size", "position", *_LIST_FILTERS}
+            unknown = set(params) - {"size", "position", *LIST_FILTERS}
             if unknown:
                 raise bad(-7, f"Unsupported parameter(s): {', '.join(sorted(unknown))}.")
             try:
@@ -201,9 +190,9 @@ def routes(sb: ScmSandbox) -> list[Route]:  # noqa: PLR0915 - one closure per en
                 position = int(params.get("position", "0"))
             except ValueError as exc:
                 raise bad(-7, "size and position must be integers.") from exc
-            if not 1 <= size <= 200 or position < 0:
-                raise bad(-7, "size must be 1..200 and position >= 0.")
-            rows = [o for o in sb.store.all(sb.now()) if _matches(o, params)]
+            if not 0 <= size <= 200 or position < 0:
+                raise bad(-7, "size must be 0..200 and position >= 0.")
+            rows = [o for o in sb.store.all(sb.now()) if matches(o, params)]
             headers = {"X-Total-Count": str(len(rows))}
             if request.method == "HEAD":
                 return Response(b"", 200, headers=headers)

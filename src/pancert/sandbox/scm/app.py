@@ -55,7 +55,11 @@ class ScmSandbox:
         self.credentials = ScmSandboxCredentials.generate(
             self.settings.org_id, self.settings.department_id, self.settings.validated_domains
         )
-        self.authority = Authority(self.credentials, self.settings.token_lifetime_s)
+        self.authority = Authority(
+            self.credentials,
+            self.settings.token_lifetime_s,
+            lambda: self.settings.switches.bare_token_url_challenge,
+        )
         self.faults = FaultInjector()
         self.recorder = Recorder()
         routes = [

@@ -13,6 +13,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,9 +69,15 @@ def _same(a: str | None, b: str) -> bool:
 
 
 class Authority:
-    def __init__(self, credentials: ScmSandboxCredentials, token_lifetime_s: int) -> None:
+    def __init__(
+        self,
+        credentials: ScmSandboxCredentials,
+        token_lifetime_s: int,
+        bare_challenge: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.credentials = credentials
         self.token_lifetime_s = token_lifetime_s
+        self._bare_challenge = bare_challenge
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[Api, float]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -122,6 +129,9 @@ class Authority:
 
     def _challenge(self, request: Request, error: str | None) -> ApiError:
         base = f"{request.url.scheme}://{request.url.netloc}"
+        if self._bare_challenge():
+            # spec 25.9.2's UnauthorizedError example: the token URL alone
+            return ApiError(401, -16, "Unknown user", {"WWW-Authenticate": base + TOKEN_PATH})
         value = f'Bearer realm="apiclients", authorization_uri="{base}{REALM_PATH}"'
         if error:
             value += f', error="{error}"'

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pancert.sandbox.scm import render
-from pancert.sandbox.scm.admin import pending_error
+from pancert.sandbox.scm.admin import collectable
 from pancert.sandbox.scm.settings import cabf_max_days
 from pancert.sandbox.scm.store import Order, covered
 from pancert.sandbox.scm.validation import (
@@ -75,6 +75,7 @@ def _place(sb: ScmSandbox, body: dict[str, Any], account: str, old: Order | None
         external_requester=text_field(body, "externalRequester", 512),
         custom_fields={str(k): str(v) for k, v in fields.items()},
         dcv_mode=body.get("dcvMode"),
+        dcv_email=body.get("dcvEmail"),
         requested_via="REST API",
         requester=account,
         now=sb.now(),
@@ -110,13 +111,8 @@ def routes(sb: ScmSandbox) -> list[Route]:
     async def download(request: Request) -> Response:
         async def handler(_: str) -> Response:
             order = sb.store.get(request.path_params["cert_id"], sb.now())
-            if order.status == "Revoked":
-                raise bad(-110, "Certificate has been revoked and cannot be downloaded.")
-            if order.status != "Issued":
-                if order.status in ("Requested", "Applied", "Approved"):
-                    raise pending_error(sb, order, 404, -109)
-                raise bad(-130, f"Certificate is not ISSUED (status {order.status}).")
-            leaf, intermediate, _root = sb.store.chain(order)
+            collectable(sb, order, 404, -109)
+            leaf, intermediate = sb.store.chain(order)[:2]
             certs = (
                 [intermediate, leaf]
                 if sb.settings.switches.reversed_chain

@@ -32,23 +32,28 @@ def pem(certs: list[x509.Certificate]) -> bytes:
 
 
 def collect_body(fmt: str, chain: list[x509.Certificate], switches: Switches) -> bytes:
-    """One collect format; ``chain`` is leaf, intermediate, root (order of the x509IO pair
-    and of x509R is this sandbox's reading of unverified text, see docs/sandbox-fidelity.md)."""
-    leaf, intermediate, root = chain
-    full = [root, intermediate, leaf] if switches.reversed_chain else chain
+    """One collect format. ``chain`` is leaf first, each certificate followed by its issuer.
+    As the service sends them: ``x509``/``pem`` root first and leaf last, ``x509R`` leaf
+    first, ``x509IO`` root then intermediates, ``x509IOR`` the reverse
+    (docs/sandbox-fidelity.md gives the sources)."""
+    leaf, issuers = chain[0], chain[1:]
+
+    def ordered(certs: list[x509.Certificate]) -> bytes:
+        return pem(certs[::-1] if switches.reversed_chain else certs)
+
     match fmt:
         case "x509" | "pem":
-            return pem(full)
+            return ordered(chain[::-1])
+        case "x509R":
+            return ordered(chain)
         case "x509CO" | "pemco":
             return pem([leaf])
         case "pemia":
-            return pem([leaf, intermediate])
+            return pem([leaf, issuers[0]])
         case "x509IO":
-            return pem([intermediate, root])
+            return ordered(issuers[::-1])
         case "x509IOR":
-            return pem([root, intermediate])
-        case "x509R":
-            return pem([root, intermediate, leaf])
+            return ordered(issuers)
         case "base64":
             return pkcs7.serialize_certificates(chain, serialization.Encoding.PEM)
         case "bin":
@@ -69,19 +74,33 @@ def collect_response(
     )
 
 
+_DATE_FORMATS = {
+    "ISO": ("yyyy-MM-dd", "%Y-%m-%d"),
+    "ISO_HMS": ("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "%Y-%m-%dT%H:%M:%S.000Z"),
+    "EU": ("dd.MM.yyyy", "%d.%m.%Y"),
+    "EU_HMS": ("dd.MM.yyyy HH:mm:ss", "%d.%m.%Y %H:%M:%S"),
+    "US": ("MM/dd/yyyy", "%m/%d/%Y"),
+    "US_HMS": ("MM/dd/yyyy HH:mm:ss", "%m/%d/%Y %H:%M:%S"),
+    "UK": ("dd/MM/yyyy", "%d/%m/%Y"),
+    "UK_HMS": ("dd/MM/yyyy HH:mm:ss", "%d/%m/%Y %H:%M:%S"),
+    "JP": ("yyyy/MM/dd", "%Y/%m/%d"),
+    "JP_HMS": ("yyyy/MM/dd HH:mm:ss", "%Y/%m/%d %H:%M:%S"),
+}
+"""SCM 25.5 "Date formatting": a name or its pattern, either case-independent."""
+_BY_PATTERN = {pattern.lower(): strf for pattern, strf in _DATE_FORMATS.values()}
+
+
 def date_text(value: dt.datetime | None, date_format: str | None, switches: Switches) -> str | None:
-    """``MM/dd/yyyy`` unless ``dateFormat`` asks otherwise (SCM ref §3.4)."""
+    """``MM/dd/yyyy`` unless ``dateFormat`` names one of SCM's formats (SCM ref §3.4)."""
     if value is None:
         return None
     value = value.astimezone(dt.UTC)
-    fmt = None if switches.ignore_date_format else (date_format or "").upper()
-    if fmt == "ISO_HMS":
-        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if fmt == "ISO":
-        return value.strftime("%Y-%m-%d")
-    if fmt in ("EU", "UK"):
-        return value.strftime("%d/%m/%Y")
-    return value.strftime("%m/%d/%Y")
+    wanted = None if switches.ignore_date_format else (date_format or "").strip()
+    strf = "%m/%d/%Y"
+    if wanted:
+        named = _DATE_FORMATS.get(wanted.upper())
+        strf = named[1] if named else _BY_PATTERN.get(wanted.lower(), strf)
+    return value.strftime(strf)
 
 
 def key_type_text(csr: x509.CertificateSigningRequest) -> str:

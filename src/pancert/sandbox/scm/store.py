@@ -61,6 +61,8 @@ class Order:
     declined: dt.datetime | None = None
     auto_renew_state: str = "Not scheduled"
     """SCM's own auto-renewal (``autoRenewDetails.state``), set in SCM's UI by an admin."""
+    pending_left: int = 0
+    """Collects still to be answered "being processed" whatever the status."""
 
     @property
     def expires(self) -> dt.datetime | None:
@@ -109,12 +111,14 @@ class OrderStore:
         self._next_id = settings.first_order_id
         self._next_validity: tuple[dt.datetime, dt.datetime] | None = None
         self.validated_domains: list[str] = list(settings.validated_domains)
+        self._cross = ca.cross_signed_by_legacy_root()
 
     def add(self, order: Order) -> Order:
         """Store a new order, giving it the next id and a renewId."""
         with self._lock:
             order.id, order.renew_id = self._next_id, secrets.token_urlsafe(14)
             self._next_id += 1
+            order.pending_left = self.settings.pending_collects
             self._orders[order.id] = order
             self._schedule(order, order.requested)
             return order
@@ -221,7 +225,18 @@ class OrderStore:
         )
         order.status, order.issued = "Issued", now
 
+    def take_pending_answer(self, order: Order) -> bool:
+        """True (and one fewer left) while the order still owes a "being processed" answer."""
+        with self._lock:
+            if order.pending_left <= 0:
+                return False
+            order.pending_left -= 1
+            return True
+
     def chain(self, order: Order) -> list[x509.Certificate]:
-        """Leaf, intermediate, root: the natural order (switches may reverse it)."""
+        """Leaf first, each certificate then its issuer: leaf, intermediate, and the root, or
+        (switch ``cross_signed``) the root cross-signed by the legacy root, then that root."""
         assert order.certificate is not None
+        if self.settings.switches.cross_signed:
+            return [order.certificate, self._ca.intermediate, *self._cross]
         return [order.certificate, self._ca.intermediate, self._ca.root]

@@ -106,14 +106,34 @@ def check_custom_fields(given: dict[str, str], settings: ScmSandboxSettings) -> 
         raise bad(-62, f"Unknown custom field(s): {', '.join(unknown)}.")
 
 
-def check_domains(names: list[str], validated: list[str], dcv_mode: object) -> bool:
-    """True when the order must wait for DCV; raises when it cannot be accepted at all."""
+DCV_MODES = ("CNAME", "EMAIL", "HTTP", "HTTPS", "TXT", "AUTO")
+"""25.5 doc: CNAME, EMAIL, HTTP, HTTPS, TXT; spec 25.9.2 adds AUTO."""
+
+
+def check_dcv_mode(body: dict[str, Any], prevalidation: bool) -> None:
+    """A tenant without DCV pre-validation needs ``dcvMode`` ("Required in case of disabled
+    DCV pre-validation", 25.5 enroll table) and ``dcvEmail`` for EMAIL."""
+    mode = body.get("dcvMode")
+    if mode in (None, ""):
+        if not prevalidation:
+            raise bad(-7, "dcvMode is required but missing.")
+        return
+    if mode not in DCV_MODES:
+        raise bad(-1601, f"Field 'dcvMode' has invalid value: {mode}.")
+    if mode == "EMAIL" and not body.get("dcvEmail"):
+        raise bad(-7, "dcvEmail is required but missing.")
+
+
+def check_domains(names: list[str], validated: list[str], prevalidation: bool) -> bool:
+    """True when the order must wait for DCV; raises when it cannot be accepted at all: with
+    pre-validation, every name must be in a validated domain, whatever ``dcvMode`` says."""
     missing = [n for n in names if not covered(n, tuple(validated))]
     if not missing:
         return False
-    if dcv_mode in ("CNAME", "EMAIL", "HTTP", "HTTPS", "TXT", "AUTO"):
+    if not prevalidation:
         return True
-    raise bad(-1137, f"Domain control validation is not complete for: {', '.join(missing)}.")
+    listed = ", ".join(missing)
+    raise bad(-1137, f"The domain(s) {listed} have not been validated under the DCV procedure.")
 
 
 def find_type(settings: ScmSandboxSettings, type_id: object) -> CertType:
@@ -141,17 +161,23 @@ def check_term(cert_type: CertType, term: object) -> int:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object; an empty body is ``{}``; anything else is SCM's -7."""
+    """The request's JSON object; an empty body is ``{}``; anything else is SCM's -1002."""
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise bad(-7, "Request body is not valid JSON.") from exc
+        raise unparsable() from exc
     if not isinstance(data, dict):
-        raise bad(-7, "Request body must be a JSON object.")
+        raise unparsable()
     return data
+
+
+def unparsable() -> ApiError:
+    """-1002: what SCM answers a body it cannot read, including a field of the wrong JSON
+    type (python-cert_manager issues #89 and #220)."""
+    return bad(-1002, "Cannot parse message body")
 
 
 def text_field(body: dict[str, Any], name: str, limit: int) -> str:
@@ -174,12 +200,17 @@ def new_order(
     external_requester: str,
     custom_fields: dict[str, str],
     dcv_mode: object,
+    dcv_email: object = None,
     requested_via: str,
     requester: str,
     now: dt.datetime,
 ) -> Order:
     """Every enroll-time check, then the (unstored) order; shared by both APIs.
     ``extra_names`` None takes the SANs from the CSR."""
+    switches = settings.switches
+    check_dcv_mode({"dcvMode": dcv_mode, "dcvEmail": dcv_email}, switches.dcv_prevalidation)
+    if switches.require_external_requester and not external_requester.strip():
+        raise bad(-139, "External Requester is required.")
     if cert_type.level != "DV" and not settings.org_validated:
         raise bad(-843, f"Organization validation does not permit {cert_type.level} certificates.")
     csr = parse_csr(csr_text)
@@ -188,7 +219,7 @@ def new_order(
     extra = csr_sans(csr) if extra_names is None else extra_names
     names = order_names(common_name, extra, settings.switches.add_www_twin)
     check_custom_fields(custom_fields, settings)
-    dcv_pending = check_domains(names, validated, dcv_mode)
+    dcv_pending = check_domains(names, validated, settings.switches.dcv_prevalidation)
     return Order(
         org_id=org_id,
         cert_type=cert_type,

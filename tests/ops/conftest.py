@@ -1,0 +1,5 @@
+"""The e2e harness's sandbox fixture, for the operations tests that run the real CLI."""
+
+from tests.e2e.conftest import world
+
+__all__ = ["world"]
