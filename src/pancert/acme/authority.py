@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import requests
+from acme import messages
 from cryptography import x509
 
-from acme import messages
 from pancert.acme.account import Session, open_session
 from pancert.acme.dns01 import publisher_for
 from pancert.acme.errors import (

@@ -22,6 +22,7 @@ from typing import Any
 
 from acme import errors as acme_errors
 from acme import messages
+
 from pancert.errors import ScmError
 from pancert.redaction import redact
 from pancert.scm.errors import ScmOutcomeUnknown

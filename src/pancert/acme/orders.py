@@ -17,11 +17,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from acme import challenges, crypto_util, messages
 from cryptography import x509
 from josepy.json_util import field as jose_field
 from josepy.jwk import JWKEC
 
-from acme import challenges, crypto_util, messages
 from pancert.acme.account import Session
 from pancert.acme.dns01 import TxtPublisher, authoritative_servers, wait_visible
 from pancert.acme.errors import AcmeChallengeError, AcmeOrderError, describe
