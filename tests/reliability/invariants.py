@@ -14,7 +14,7 @@ from pathlib import Path
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal, PairRecord, Step, parse_ids
 from pancert.lifecycle.naming import is_rotation_of
-from pancert.sandbox.firewall import tree
+from pancert.sandbox.firewall import Firewall, tree
 from pancert.scm.common import request_id_in
 
 from .harness import Case, Result
@@ -95,9 +95,12 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
     and certificate, and no other pancert object unless it is still referenced (and kept)."""
     records, problems = journal_records(case.state)
     by_pair = {(r.profile, r.firewall): r for r in records}
-    fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    standalone = case.world.standalone
+    fw_by_profile = {f"fw_sandbox{i}": [fw] for i, fw in enumerate(standalone, start=1)}
     # the same firewalls reached through the sandbox Panorama (device mode)
-    fw_by_profile |= {f"fw_managed{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    fw_by_profile |= {f"fw_managed{i}": [fw] for i, fw in enumerate(standalone, start=1)}
+    # an HA pair's objects must be on both peers (the passive one by config sync)
+    fw_by_profile |= {f"fw_{p.name}": [p.active, p.passive] for p in case.world.ha_pairs}
     for profile, fw_name in pairs:
         record = by_pair.get((profile, fw_name))
         if record is None or record.current_object is None:
@@ -105,17 +108,25 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
             continue
         if record.rotation is not None and record.rotation.step is not Step.DEPLOYED:
             problems.append(f"{profile}@{fw_name}: still in flight at {record.rotation.step}")
-        firewall = fw_by_profile[fw_name]
-        names = [str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")]
-        ours = {n for n in names if is_rotation_of(n, profile)}
-        allowed = {record.current_object, *record.kept_superseded}
-        if record.current_object not in ours:
-            problems.append(f"{profile}@{fw_name}: {record.current_object} missing on device")
-        for stray in sorted(ours - allowed):
-            problems.append(f"{profile}@{fw_name}: stray object {stray} left on the firewall")
-        for kept in record.kept_superseded:
-            if not tree.referrers(firewall.candidate, kept):
-                problems.append(f"{profile}@{fw_name}: kept {kept} though nothing uses it")
+        for firewall in fw_by_profile[fw_name]:
+            problems += _objects_problems(firewall, record, profile, f"{fw_name} ({firewall.name})")
+    return problems
+
+
+def _objects_problems(
+    firewall: Firewall, record: PairRecord, profile: str, where: str
+) -> list[str]:
+    problems: list[str] = []
+    names = [str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")]
+    ours = {n for n in names if is_rotation_of(n, profile)}
+    allowed = {record.current_object, *record.kept_superseded}
+    if record.current_object not in ours:
+        problems.append(f"{profile}@{where}: {record.current_object} missing on device")
+    for stray in sorted(ours - allowed):
+        problems.append(f"{profile}@{where}: stray object {stray} left on the firewall")
+    for kept in record.kept_superseded:
+        if not tree.referrers(firewall.candidate, kept):
+            problems.append(f"{profile}@{where}: kept {kept} though nothing uses it")
     return problems
 
 

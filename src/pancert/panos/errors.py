@@ -142,7 +142,10 @@ class NotPossibleError(PanosApiError):
 
 
 class PassiveHaPeerError(PanosApiError):
-    hint = "point the firewall profile at the active HA peer"
+    hint = (
+        "point the firewall profile at the active HA peer, or list both peers in "
+        "paloalto_url so pancert finds the active one each run"
+    )
 
 
 class InvalidCommandError(PanosApiError):

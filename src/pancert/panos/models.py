@@ -150,10 +150,21 @@ class HaState:
     enabled: bool
     local_state: str | None = None  # "active", "passive", "active-primary", ...
     running_sync: str | None = None  # "synchronized", "not synchronized", ...
+    sync_enabled: bool | None = None  # running-sync-enabled
+    peer_state: str | None = None
 
     @property
     def passive(self) -> bool:
         return self.enabled and (self.local_state or "").startswith("passive")
+
+    @property
+    def active(self) -> bool:
+        """``active``, or ``active-primary``/``active-secondary`` in active/active mode."""
+        return self.enabled and (self.local_state or "").startswith("active")
+
+    @property
+    def synchronized(self) -> bool:
+        return self.running_sync == "synchronized"
 
 
 @dataclass(frozen=True)

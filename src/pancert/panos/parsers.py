@@ -184,10 +184,13 @@ def commit(root: etree._Element) -> CommitResult:
 def ha_state(root: etree._Element) -> HaState:
     result = root.find("result")
     enabled = child_text(result, "enabled") == "yes"
+    sync_enabled = child_text(result, "group/running-sync-enabled")
     return HaState(
         enabled=enabled,
         local_state=child_text(result, "group/local-info/state"),
         running_sync=child_text(result, "group/running-sync"),
+        sync_enabled=None if sync_enabled is None else sync_enabled == "yes",
+        peer_state=child_text(result, "group/peer-info/state"),
     )
 
 

@@ -61,6 +61,13 @@ class KeyStore:
         with self._lock:
             return self._keys.get((location, name))
 
+    def absorb(self, other: KeyStore) -> None:
+        """Take every key of ``other`` (HA config sync carries keys with their entries)."""
+        with other._lock:
+            keys = dict(other._keys)
+        with self._lock:
+            self._keys.update(keys)
+
     def drop(self, location: str, name: str) -> None:
         with self._lock:
             self._keys.pop((location, name), None)

@@ -16,7 +16,7 @@ import dataclasses
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -30,6 +30,9 @@ from pancert.sandbox.firewall.mgmt import ManagementTls, management_certificate
 from pancert.sandbox.firewall.replies import ApiError
 from pancert.sandbox.firewall.seed import Seeding
 from pancert.sandbox.firewall.settings import FirewallSettings
+
+if TYPE_CHECKING:
+    from pancert.sandbox.ha import HaPair
 
 
 def _owner(change: Change, pending: list[Change]) -> str:
@@ -85,6 +88,8 @@ class Firewall(Seeding):
         self.management = ManagementTls()
         self._next_job = 1
         self._mutations: asyncio.Lock | None = None
+        self.ha: HaPair | None = None
+        """Set when this firewall is a peer of a sandbox HA pair (:mod:`pancert.sandbox.ha`)."""
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -117,7 +122,9 @@ class Firewall(Seeding):
 
     # -- configuration --------------------------------------------------------------------
 
-    def refuse_writes(self, user: str) -> None:
+    def refuse_writes(self, user: str, kind: str = "write") -> None:
+        if self.ha is not None:
+            self.ha.refuses(self, kind, user)
         if self.settings.ha_passive:
             raise ApiError(15, "Command not allowed on a passive HA peer (HA state: passive)")
         if self.config_lock not in (None, user):
@@ -125,7 +132,7 @@ class Firewall(Seeding):
 
     def change(self, change: Change) -> list[etree._Element]:
         """Apply a write to the candidate and log it for the commit."""
-        self.refuse_writes(change.admin)
+        self.refuse_writes(change.admin, f"config_{change.action}")
         if change.action in ("edit", "delete", "rename", "move"):
             for node in tree.select(self.candidate, change.xpath):
                 self._refuse_template(node)
@@ -176,7 +183,7 @@ class Firewall(Seeding):
     # -- commit and jobs ------------------------------------------------------------------
 
     def commit(self, user: str, description: str, partial_admins: list[str] | None) -> Job | None:
-        self.refuse_writes(user)
+        self.refuse_writes(user, "commit")
         if self.commit_lock not in (None, user):
             raise ApiError(13, f"Commit lock is already held by {self.commit_lock}")
         self.settle()
@@ -246,6 +253,8 @@ class Firewall(Seeding):
             done = {id(c) for c in job.changes}
             self.changes = [c for c in self.changes if id(c) not in done]
             self.remark()
+            if self.ha is not None:
+                self.ha.committed(self)
 
     def _publish(self, running: etree._Element) -> None:
         """Make ``running`` the running configuration; when the commit binds another
@@ -282,6 +291,8 @@ class Firewall(Seeding):
         self.changes.clear()
         tree.strip_marks(self.candidate)
         self.commits.append(CommitRecord(0, admin, "committed by another admin", False, "OK"))
+        if self.ha is not None:
+            self.ha.committed(self)
 
     def set_switches(self, values: dict[str, Any]) -> None:
         known = {f.name for f in dataclasses.fields(FirewallSettings)} - {"key_pool"}

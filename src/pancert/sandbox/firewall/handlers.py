@@ -137,7 +137,7 @@ async def generate(fw: Firewall, user: str, spec: etree._Element | None, locatio
     """On-box key pair + CSR, ``signed-by external`` (reference §4)."""
     if spec is None:
         raise ApiError(17, "generate is missing its parameters")
-    fw.refuse_writes(user)
+    fw.refuse_writes(user, "generate")
     check_location(fw, location)
     name = (spec.findtext("certificate-name") or "").strip()
     try:

@@ -66,7 +66,7 @@ def import_file(
     name = params.get("certificate-name", "")
     if category not in _CATEGORIES:
         raise ApiError(13, f"the sandbox imports {', '.join(_CATEGORIES)} (not {category!r})")
-    fw.refuse_writes(user)
+    fw.refuse_writes(user, "import")
     location = location_of(params)
     check_location(fw, location)
     fmt = params.get("format", "pem").lower()
