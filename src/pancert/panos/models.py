@@ -67,7 +67,7 @@ class CertificateEntry:
 
 
 class ReferenceKind(StrEnum):
-    """Every kind of configuration node a rotation must follow (issue 4, reference §8)."""
+    """Every kind of configuration node a rotation must follow (panos.md §8)."""
 
     SSL_TLS_SERVICE_PROFILE = "ssl_tls_service_profile"
     """``ssl-tls-service-profile/entry/certificate`` names the certificate."""
@@ -118,7 +118,7 @@ class Reference:
 
 @dataclass(frozen=True)
 class CsrRequest:
-    """What ``request certificate generate … signed-by external`` needs (reference §4)."""
+    """What ``request certificate generate … signed-by external`` needs (panos.md §4)."""
 
     name: str
     common_name: str

@@ -1,4 +1,4 @@
-"""Reply bodies → values of :mod:`pancert.panos.models` (reference §3, §7, §10).
+"""Reply bodies → values of :mod:`pancert.panos.models` (panos.md §3, §7, §10).
 
 Every parser accepts the shapes real devices and public fixtures show (see
 ``panos-samples/``): configuration entries (``public-key`` holding the PEM certificate,
@@ -149,7 +149,7 @@ def certificate_entries(container: etree._Element, location: Location) -> list[C
 
 
 def job(root: etree._Element) -> JobResult:
-    """``show jobs id N`` → :class:`JobResult` (reference §7)."""
+    """``show jobs id N`` → :class:`JobResult` (panos.md §7)."""
     node = root.find("result/job")
     if node is None:
         raise PanosReplyError("the job reply has no result/job")

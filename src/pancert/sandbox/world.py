@@ -225,7 +225,7 @@ class SandboxWorld:
         return self.scm_server.url + TOKEN_PATH
 
     def describe(self) -> dict[str, Any]:
-        """The machine-readable ``sandbox.json`` (issue 3)."""
+        """The machine-readable ``sandbox.json``."""
         creds = self.scm.credentials
         return {
             "ca_bundle": str(self.ca_bundle),

@@ -1,5 +1,5 @@
 """One emulated firewall: candidate and running configuration, admins and keys, the change
-log behind admin-scoped partial commits, commit jobs and locks (reference §2, §7).
+log behind admin-scoped partial commits, commit jobs and locks (panos.md §2, §7).
 
 Every change to the candidate is logged as (admin, action, xpath, element). A full commit
 publishes the candidate; a partial commit for admin U replays only U's logged changes onto

@@ -1,6 +1,6 @@
 """Operational commands (``type=op``) of the sandbox firewall: certificate generation (in
 :mod:`.handlers`), jobs, locks, system facts, HA state, pending changes, Panorama status,
-``request certificate show`` and ``show config running|candidate`` (reference §4, §7, §10).
+``request certificate show`` and ``show config running|candidate`` (panos.md §4, §7, §10).
 """
 
 from __future__ import annotations
