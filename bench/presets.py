@@ -1,4 +1,4 @@
-"""Latency presets, the certificate mix, and the critical-path bound (issue 7).
+"""Latency presets, the certificate mix, and the critical-path bound (bench/README.md).
 
 A preset states what the outside world costs: each firewall API call, on-box key generation
 per key type, a commit job, each SCM call, DV issuance and the SCM account's rate limit. The
@@ -103,7 +103,7 @@ class Bound:
 
 
 def rotation_bound(preset: Preset, firewalls: int, per_firewall: int, accounts: int = 1) -> Bound:
-    """The issue's critical-path bound for rotating every certificate once:
+    """The critical-path bound (bench/README.md) for rotating every certificate once:
 
     max(SCM = (1 token per account + 2 calls per certificate) / rate,
         slowest firewall = inventory + Σ per certificate (generate + export + import + rebind

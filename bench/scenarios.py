@@ -23,7 +23,7 @@ _READS = ("ha_state", "config_get", "config_show")
 
 @dataclass
 class Figures:
-    """One scenario's row of ``latest.json`` (the issue's shape, nothing more)."""
+    """One scenario's row of ``latest.json`` (the shape bench/README.md gives, nothing more)."""
 
     certs: int
     firewalls: int

@@ -17,6 +17,7 @@ from pancert.acme import AcmeAuthority
 from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.panos.client import PanosClient, open_client
+from pancert.panos.ha import HaPairClient, open_pair
 from pancert.panos.identity import PinStore
 from pancert.panos.panorama import DeviceInfo, open_through_panorama
 from pancert.panos.panorama import managed_devices as list_devices
@@ -38,7 +39,7 @@ PANOS_TIMEOUT_S = 60.0
 
 def open_firewall(
     firewall: FirewallProfile, learned_pins: Sequence[str] = ()
-) -> AbstractAsyncContextManager[PanosClient]:
+) -> AbstractAsyncContextManager[PanosClient | HaPairClient]:
     if firewall.resolved_panorama is not None:
         # a managed firewall or a template: one more implementation of ports.Firewall
         return open_through_panorama(firewall, timeout=PANOS_TIMEOUT_S)
@@ -49,6 +50,20 @@ def open_firewall(
         )
     assert firewall.url is not None, "a profile without paloalto_panorama has a URL"
     assert firewall.api_key is not None, "the loader marks profiles without a key as broken"
+    if firewall.is_ha_pair:
+        return open_pair(
+            firewall.name,
+            (firewall.urls[0], firewall.urls[1]),
+            firewall.api_key,
+            commit_user=firewall.commit_user,
+            commit_description=firewall.commit_description,
+            sync_timeout_s=firewall.ha_sync_timeout,
+            ca_bundle=firewall.ca_bundle,
+            fingerprint=firewall.tls_fingerprint,
+            insecure=firewall.tls_insecure,
+            timeout=PANOS_TIMEOUT_S,
+            learned_pins=learned_pins,
+        )
     return open_client(
         firewall.url,
         firewall.api_key,
@@ -68,15 +83,19 @@ class Connections:
         self._loaded = loaded
         self._clients: dict[str, ScmClient] = {}
 
-    def firewall(self, profile: FirewallProfile) -> AbstractAsyncContextManager[PanosClient]:
-        """Trusting, besides the configured identity, the management certificates earlier
-        runs installed (see :mod:`pancert.panos.identity`)."""
+    def firewall(
+        self, profile: FirewallProfile
+    ) -> AbstractAsyncContextManager[PanosClient | HaPairClient]:
+        """A :class:`PanosClient` (or its Panorama variants), or for an HA pair (two
+        ``paloalto_url`` entries) an :class:`HaPairClient` that writes through the active
+        peer; trusting, besides the configured identity, the management certificates
+        earlier runs installed (see :mod:`pancert.panos.identity`)."""
         pins = PinStore(self._loaded.state_path).learned(profile.name)
         return open_firewall(profile, pins)
 
     def firewall_diagnostics(
         self, profile: FirewallProfile
-    ) -> AbstractAsyncContextManager[PanosClient]:
+    ) -> AbstractAsyncContextManager[PanosClient | HaPairClient]:
         return self.firewall(profile)
 
     def authority(self, label: str) -> ScmClient:
@@ -102,6 +121,8 @@ class Connections:
 
     async def managed_devices(self, panorama: FirewallProfile) -> list[DeviceInfo]:
         async with self.firewall(panorama) as client:
+            # the loader refuses a Panorama profile naming two peers (config/_reader.py)
+            assert isinstance(client, PanosClient)
             return await list_devices(client)
 
     async def aclose(self) -> None:
@@ -117,6 +138,7 @@ def _typed_checks(
     acme: AcmeAuthority,
     wired: Connections,
     *,
+    pair: HaPairClient,
     managed: ManagedFirewall,
     template: TemplateClient,
 ) -> None:
@@ -126,6 +148,8 @@ def _typed_checks(
     del through_panorama, in_template
     firewall: ports.Firewall = panos
     diagnostics: ports.FirewallDiagnostics = panos
+    ha_pair: ports.Firewall = pair
+    ha_diagnostics: ports.FirewallDiagnostics = pair
     ca_admin: ports.CertificateAuthority = admin
     ca_rest: ports.CertificateAuthority = rest
     ca_acme: ports.CertificateAuthority = acme
@@ -137,5 +161,5 @@ def _typed_checks(
     connector: ports.Connector = wired
     diagnose: ports.DiagnosticsConnector = wired
     del firewall, diagnostics, ca_admin, ca_rest, ca_any, checks_admin, checks_rest
-    del ca_acme, checks_acme, advisor
+    del ha_pair, ha_diagnostics, ca_acme, checks_acme, advisor
     del connector, diagnose

@@ -92,6 +92,7 @@ def make_world(
     tmp_path: Path,
     *,
     firewalls: int = 2,
+    ha_pairs: int = 0,
     scm: ScmSandboxSettings | None = None,
     fw: FirewallSettings | None = None,
     acme: AcmeSandboxSettings | None = None,
@@ -99,6 +100,7 @@ def make_world(
     return SandboxWorld(
         tmp_path / "sandbox",
         firewalls=firewalls,
+        ha_pairs=ha_pairs,
         scm_settings=scm,
         firewall_settings=fw or FAST_FIREWALL,
         acme=acme,

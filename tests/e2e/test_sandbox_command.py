@@ -53,7 +53,10 @@ def test_the_sandbox_serves_describes_itself_and_stops_cleanly(
         firewalls = data["firewalls"]
         assert isinstance(scm, dict)
         assert isinstance(firewalls, list)
-        assert len(firewalls) == 3
+        assert len(firewalls) == 3 + 2  # and one HA pair by default
+        assert data["ha_pairs"] == [{"name": "ha1", "peers": ["fw4", "fw5"]}]
+        assert (tmp_path / "profiles" / "fw_ha1.yaml").exists()
+        assert (tmp_path / "profiles" / "ha_portal.yaml").exists()
         assert scm["url"].endswith("/api/ssl/v1")
         assert {
             "auth_url",
@@ -89,7 +92,9 @@ def test_the_sandbox_serves_describes_itself_and_stops_cleanly(
         panorama = data["panorama"]
         assert isinstance(panorama, dict)
         assert {"url", "username", "password", "api_key", "devices"} <= set(panorama)
-        assert [d["firewall"] for d in panorama["devices"]] == [f["name"] for f in firewalls]
+        # the standalone firewalls; HA peers are reached at their own addresses
+        standalone = [f["name"] for f in firewalls[:3]]
+        assert [d["firewall"] for d in panorama["devices"]] == standalone
         proxied = httpx.post(
             panorama["url"] + "/api/",
             verify=trust,

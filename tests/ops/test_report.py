@@ -113,7 +113,10 @@ def test_the_report_lists_every_pair_and_renders_on_a_desktop_and_a_phone(
     assert "503" in web["last error"] or "unavailable" in web["last error"].lower()
     assert web["expires (UTC)"] == statuses["web"]["not_after"][:16].replace("T", " ")
     listed = {li.get("data-firewall"): li.text_content() for li in nodes(tree, "//li")}
-    assert set(listed) == {"fw_sandbox1", "fw_sandbox2"}
+    # every firewall profile the sandbox wrote (Panorama's and its devices' too), each once
+    written = {f.stem for f in (world.folder / "profiles").glob("fw_*.yaml")}
+    assert {"fw_sandbox1", "fw_sandbox2"} <= written
+    assert set(listed) == written
     assert "2 certificates, 1 failed or expired" in listed["fw_sandbox1"]
     assert "1 certificates" in listed["fw_sandbox2"]
     for secret in [fw.api_key for fw in world.fleet.firewalls]:

@@ -123,6 +123,10 @@ def test_ha_sample_is_a_passive_peer() -> None:
     assert state.local_state == "passive"
     assert state.passive
     assert state.running_sync == "not synchronized"
+    assert not state.synchronized
+    assert state.sync_enabled is True
+    assert state.peer_state == "active"
+    assert not state.active
 
 
 def test_configuration_fragments() -> None:

@@ -25,7 +25,18 @@ from pancert.sandbox.scm import ScmSandboxSettings
 from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
 from tests.e2e.conftest import Agent, Result
 
-__all__ = ["FAST_CONFIG", "PAIRS", "PROFILES", "Agent", "Case", "Result", "file_hashes", "settle"]
+__all__ = [
+    "FAST_CONFIG",
+    "HA_PAIRS",
+    "HA_PROFILES",
+    "PAIRS",
+    "PROFILES",
+    "Agent",
+    "Case",
+    "Result",
+    "file_hashes",
+    "settle",
+]
 
 FAST_CONFIG: dict[str, Any] = {"sectigo_sleep_download": 0, "sectigo_collect_timeout": 0}
 
@@ -36,6 +47,11 @@ PROFILES = (
 """Both SCM APIs, both locations, a shared and an unshared profile, bindings to rebind."""
 
 PAIRS = (("web", "fw_sandbox1"), ("shop", "fw_sandbox1"), ("shop", "fw_sandbox2"))
+
+HA_PROFILES = tuple(dataclasses.replace(p, firewalls=("fw_ha1",)) for p in PROFILES)
+"""The same profiles on one HA pair (``fw_ha1.yaml``: sandbox firewalls fw1 and fw2)."""
+
+HA_PAIRS = (("web", "fw_ha1"), ("shop", "fw_ha1"))
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -64,6 +80,7 @@ class Case:
         profiles: tuple[ProfileSpec, ...] = PROFILES,
         *,
         firewalls: int = 2,
+        ha_pairs: int = 0,
         scm: ScmSandboxSettings | None = None,
         fw: FirewallSettings | None = None,
         **config: Any,
@@ -71,11 +88,14 @@ class Case:
         world = SandboxWorld(
             folder / "sandbox",
             firewalls=firewalls,
+            ha_pairs=ha_pairs,
             # one collect per run (sectigo_collect_timeout 0): SCM's first "being processed"
             # answer would only double the runs here; tests/e2e and tests/scm keep it
             scm_settings=scm or ScmSandboxSettings(pending_collects=0),
             firewall_settings=fw or FirewallSettings(commit_duration_s=0.0),
         ).start()
+        for pair in world.ha_pairs:
+            pair.switches.sync_delay_s = 0.0
         agent = Agent(world, world.write_configuration(profiles, **{**FAST_CONFIG, **config}))
         return cls(world, agent)
 

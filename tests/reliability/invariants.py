@@ -99,18 +99,16 @@ def made_by_pancert(firewall: Firewall) -> set[str]:
 
 
 def _claims(
-    records: list[PairRecord], fw_by_profile: dict[str, Firewall]
+    records: list[PairRecord], fw_by_profile: dict[str, list[Firewall]]
 ) -> dict[tuple[int, str], list[str]]:
     """(firewall, object) -> the pairs whose journal names it as current or kept."""
     claims: dict[tuple[int, str], list[str]] = {}
     for record in records:
-        firewall = fw_by_profile.get(record.firewall)
-        if firewall is None:
-            continue
-        for name in {record.current_object, *record.kept_superseded} - {None}:
-            claims.setdefault((id(firewall), str(name)), []).append(
-                f"{record.profile}@{record.firewall}"
-            )
+        for firewall in fw_by_profile.get(record.firewall, []):
+            for name in {record.current_object, *record.kept_superseded} - {None}:
+                claims.setdefault((id(firewall), str(name)), []).append(
+                    f"{record.profile}@{record.firewall}"
+                )
     return claims
 
 
@@ -120,9 +118,12 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
     unless a pair keeps it because something still uses it."""
     records, problems = journal_records(case.state)
     by_pair = {(r.profile, r.firewall): r for r in records}
-    fw_by_profile = {f"fw_sandbox{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    standalone = case.world.standalone
+    fw_by_profile = {f"fw_sandbox{i}": [fw] for i, fw in enumerate(standalone, start=1)}
     # the same firewalls reached through the sandbox Panorama (device mode)
-    fw_by_profile |= {f"fw_managed{i}": fw for i, fw in enumerate(case.firewalls, start=1)}
+    fw_by_profile |= {f"fw_managed{i}": [fw] for i, fw in enumerate(standalone, start=1)}
+    # an HA pair's objects must be on both peers (the passive one by config sync)
+    fw_by_profile |= {f"fw_{p.name}": [p.active, p.passive] for p in case.world.ha_pairs}
     claims = _claims(records, fw_by_profile)
     for (_, name), claimants in sorted(claims.items()):
         if len(set(claimants)) > 1:
@@ -134,17 +135,26 @@ def converged_problems(case: Case, pairs: tuple[tuple[str, str], ...]) -> list[s
             continue
         if record.rotation is not None and record.rotation.step is not Step.DEPLOYED:
             problems.append(f"{profile}@{fw_name}: still in flight at {record.rotation.step}")
-        firewall = fw_by_profile[fw_name]
-        names = {str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")}
-        if record.current_object not in names:
-            problems.append(f"{profile}@{fw_name}: {record.current_object} missing on device")
-        for kept in record.kept_superseded:
-            if not tree.referrers(firewall.candidate, kept):
-                problems.append(f"{profile}@{fw_name}: kept {kept} though nothing uses it")
-    for firewall in dict.fromkeys(fw_by_profile[f] for _, f in pairs):
-        claimed = {name for (fw_id, name) in claims if fw_id == id(firewall)}
+        for firewall in fw_by_profile[fw_name]:
+            problems += _objects_problems(firewall, record, profile, f"{fw_name} ({firewall.name})")
+    checked = {id(fw): fw for _, f in pairs for fw in fw_by_profile[f]}
+    for fw_id, firewall in checked.items():
+        claimed = {name for (owner, name) in claims if owner == fw_id}
         for stray in sorted(made_by_pancert(firewall) - claimed):
             problems.append(f"{firewall.name}: stray object {stray} left on the firewall")
+    return problems
+
+
+def _objects_problems(
+    firewall: Firewall, record: PairRecord, profile: str, where: str
+) -> list[str]:
+    problems: list[str] = []
+    names = {str(e.get("name")) for e in tree.select(firewall.candidate, "//certificate/entry")}
+    if record.current_object not in names:
+        problems.append(f"{profile}@{where}: {record.current_object} missing on device")
+    for kept in record.kept_superseded:
+        if not tree.referrers(firewall.candidate, kept):
+            problems.append(f"{profile}@{where}: kept {kept} though nothing uses it")
     return problems
 
 

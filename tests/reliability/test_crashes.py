@@ -22,7 +22,7 @@ from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import FirewallSettings
 
 from .conftest import Tally
-from .harness import PAIRS, Case, settle
+from .harness import HA_PAIRS, HA_PROFILES, PAIRS, Case, settle
 from .invariants import case_problems, journal_records
 
 CRASH_POINTS = [
@@ -62,18 +62,57 @@ CI_SUBSET = {
 }
 
 
+def _on_ha_pair(point: tuple[str, str, str, str]) -> tuple[str, str, str, str] | None:
+    """The same crash on an HA pair (fw1 active, fw2 passive): writes go to fw1 only, and
+    the running configuration is read back from fw2 after the sync."""
+    target, kind, when, scenario = point
+    if target == "fw2":
+        return None  # the passive peer takes no call that a standalone fw2 would
+    if kind == "config_show":
+        return ("fw2", kind, when, scenario)
+    return point
+
+
+HA_ONLY = [("fw1", "ha_state", "before", "enroll"), ("fw2", "ha_state", "after", "renew")]
+
+
 def _params() -> list[Any]:
     params: list[Any] = []
-    for point in CRASH_POINTS:
-        name = "-".join(point[:3])
-        params.append(
-            pytest.param(point, id=name, marks=() if name in CI_SUBSET else pytest.mark.slow)
-        )
+    ha_points = [p for p in map(_on_ha_pair, CRASH_POINTS) if p is not None] + HA_ONLY
+    for topology, points in (("standalone", CRASH_POINTS), ("ha", ha_points)):
+        for point in points:
+            name = "-".join(point[:3])
+            quick = (name in CI_SUBSET and topology == "standalone") or name == "fw1-import-after"
+            params.append(
+                pytest.param(
+                    topology,
+                    point,
+                    id=f"{name}" if topology == "standalone" else f"ha-{name}",
+                    marks=() if quick else pytest.mark.slow,
+                )
+            )
     return params
 
 
-@pytest.mark.parametrize("point", _params())
-def test_crash_then_rerun(case: Case, tally: Tally, point: tuple[str, str, str, str]) -> None:
+@pytest.mark.parametrize(("topology", "point"), _params())
+def test_crash_then_rerun(
+    tmp_path: Path, tally: Tally, topology: str, point: tuple[str, str, str, str]
+) -> None:
+    pairs: tuple[tuple[str, str], ...] = PAIRS
+    if topology == "ha":
+        case = Case.start(tmp_path, HA_PROFILES, firewalls=0, ha_pairs=1)
+        pairs = HA_PAIRS
+    else:
+        case = Case.start(tmp_path)
+    try:
+        _crash_then_rerun(case, tally, point, pairs)
+    finally:
+        case.stop()
+
+
+def _crash_then_rerun(
+    case: Case, tally: Tally, point: tuple[str, str, str, str], pairs: tuple[tuple[str, str], ...]
+) -> None:
     target, kind, when, scenario = point
     args = ["renew"]
     if scenario == "renew":
@@ -89,11 +128,15 @@ def test_crash_then_rerun(case: Case, tally: Tally, point: tuple[str, str, str, 
     case.clear_faults()
     assert rule.fired == 1, f"{kind} was never called: {case.calls()}"
     assert process.returncode == -signal.SIGKILL, out + err
-    problems = case_problems(case, PAIRS, converged=False)
+    problems = case_problems(case, pairs, converged=False)
     final = settle(case)
     if final.code != 0 or "Traceback" in final.text:
         problems.append(f"no convergence after the crash: {final.text[-600:]}")
-    problems += case_problems(case, PAIRS, converged=True)
+    problems += case_problems(case, pairs, converged=True)
+    for pair in case.world.ha_pairs:
+        problems += [
+            f"{pair.name}: a write reached the passive peer: {w}" for w in pair.passive_writes
+        ]
     tally.count("crashes")
     tally.violations(problems)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,11 +33,21 @@ PAIRS = (("web", "fw_sandbox1"), ("web-shopping", "fw_sandbox1"))
 
 
 @dataclass
+class World:
+    standalone: list[Firewall]
+    ha_pairs: list[object] = field(default_factory=list)
+
+
+@dataclass
 class Snapshot:
     """What :func:`converged_problems` reads of a case: the state folder and the firewalls."""
 
     state: Path
     firewalls: list[Firewall]
+
+    @property
+    def world(self) -> World:
+        return World(self.firewalls)
 
 
 def _generate(firewall: Firewall, name: str, user: str) -> None:

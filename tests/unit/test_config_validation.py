@@ -259,6 +259,33 @@ def test_profiles_with_one_name_twice_are_refused(tmp_path: Path) -> None:
             id="path",
         ),
         pytest.param({"paloalto_url": None}, "paloalto_url", "required", id="missing-url"),
+        pytest.param(
+            {"paloalto_url": ["https://a.example.com"]},
+            "paloalto_url",
+            "two peers of an HA pair, got 1",
+            id="pair-of-one",
+        ),
+        pytest.param(
+            {"paloalto_url": ["https://a.example.com", "https://b.example.com", "https://c"]},
+            "paloalto_url",
+            "[https://PEER1, https://PEER2]",
+            id="pair-of-three",
+        ),
+        pytest.param(
+            {"paloalto_url": ["https://a.example.com", "a.example.com"]},
+            "paloalto_url",
+            "same address",
+            id="pair-twice",
+        ),
+        pytest.param(
+            {"paloalto_url": ["https://a.example.com", "http://b.example.com"]},
+            "paloalto_url",
+            "https",
+            id="pair-http",
+        ),
+        pytest.param(
+            {"paloalto_ha_sync_timeout": 0}, "paloalto_ha_sync_timeout", "greater than 0", id="sync"
+        ),
         pytest.param({"paloalto_api_key": None}, "paloalto_api_key", "required", id="no-key"),
         pytest.param(
             {"paloalto_api_key": "short"}, "paloalto_api_key", "too short", id="short-key"
@@ -284,6 +311,19 @@ def test_firewall_rule_fails_the_profiles_using_it(
     problem = next(p for p in loaded.broken_profiles["web"] if p.field == field)
     assert problem.file == str(tmp_path / "fw_one.yaml")
     assert fragment in str(problem)
+
+
+def test_a_firewall_profile_may_name_the_two_peers_of_an_ha_pair(tmp_path: Path) -> None:
+    pair = {"paloalto_url": ["fw-a.example.com", "https://fw-b.example.com:8443/api/"]}
+    loaded = load(make_folder(tmp_path, firewalls={"fw_one": pair}))
+    firewall = loaded.firewalls["fw_one"]
+    assert firewall.is_ha_pair
+    assert firewall.urls == ("https://fw-a.example.com", "https://fw-b.example.com:8443")
+    assert firewall.url == "https://fw-a.example.com"
+    assert firewall.ha_sync_timeout == 300.0
+    single = load(make_folder(tmp_path / "one", firewalls={"fw_one": {}})).firewalls["fw_one"]
+    assert not single.is_ha_pair
+    assert len(single.urls) == 1
 
 
 def test_insecure_tls_is_allowed_but_warned(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""``pancert sandbox --dir DIR [--firewalls N]``: the emulated SCM and firewalls, until
-interrupted, with a ready-to-use configuration in DIR (docs/sandbox-fidelity.md)."""
+"""``pancert sandbox --dir DIR [--firewalls N] [--ha-pairs N]``: the emulated SCM and
+firewalls (standalone ones and HA pairs), until interrupted, with a ready-to-use
+configuration in DIR (docs/sandbox-fidelity.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="number of emulated firewalls (default 2)",
+        help="number of emulated standalone firewalls (default 2)",
+    )
+    parser.add_argument(
+        "--ha-pairs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="number of emulated HA pairs, two more firewalls each (default 1)",
     )
     parser.add_argument(
         "--acme",
@@ -53,6 +61,13 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
         f"  validated domains:    {', '.join(scm['validated_domains'])}",
     ]
     lines += [f"  firewall {fw['name']}: {fw['url']} (admin {fw['username']})" for fw in firewalls]
+    pairs = data.get("ha_pairs") or []
+    assert isinstance(pairs, list)
+    lines += [
+        f"  HA pair {pair['name']}: {' + '.join(pair['peers'])} "
+        f"(fw_{pair['name']}.yaml; control: /_sandbox/ha on either peer)"
+        for pair in pairs
+    ]
     acme = data.get("acme")
     if isinstance(acme, dict):
         lines += [
@@ -77,10 +92,19 @@ def describe_in_words(data: dict[str, object], config: Path) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from pancert.errors import UsageError
     from pancert.sandbox.acme import AcmeSandboxSettings
-    from pancert.sandbox.world import ACME_PROFILE, DEMO_PROFILES, PANORAMA_PROFILES, SandboxWorld
+    from pancert.sandbox.world import (
+        ACME_PROFILE,
+        DEMO_PROFILES,
+        HA_PROFILE,
+        PANORAMA_PROFILES,
+        ProfileSpec,
+        SandboxWorld,
+    )
 
     if args.firewalls < 1:
         raise UsageError("--firewalls: at least 1")
+    if args.ha_pairs < 0:
+        raise UsageError("--ha-pairs: 0 or more")
     existing = Path(args.dir) / "config.yaml"
     if existing.exists() or existing.is_symlink():
         # it may be a real configuration: the sandbox's would replace its URLs and keys
@@ -95,8 +119,12 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         acme = AcmeSandboxSettings(ari=True) if args.acme else None
-        with SandboxWorld(args.dir, firewalls=args.firewalls, acme=acme) as world:
-            profiles = DEMO_PROFILES + PANORAMA_PROFILES + ((ACME_PROFILE,) if args.acme else ())
+        with SandboxWorld(
+            args.dir, firewalls=args.firewalls, ha_pairs=args.ha_pairs, acme=acme
+        ) as world:
+            profiles: tuple[ProfileSpec, ...] = DEMO_PROFILES + PANORAMA_PROFILES
+            profiles += (HA_PROFILE,) if args.ha_pairs else ()
+            profiles += (ACME_PROFILE,) if args.acme else ()
             config = world.write_configuration(profiles)
             for line in describe_in_words(world.describe(), config):
                 print(line, flush=True)

@@ -20,6 +20,7 @@ from pancert.config.acme import AcmeCredential, is_acme_body
 from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile, check_profile_name
+from pancert.config.reach import reach_problems
 from pancert.config.yamlio import read_document
 from pancert.errors import ConfigError, Problem
 from pancert.redaction import register_secret
@@ -119,7 +120,7 @@ class Reader:
         self._warn_if_exposed(path, doc.encrypted)
         fw, problems = self._model(FirewallProfile, doc.data, path, {"name": name, "source": path})
         if fw is not None:
-            problems += [Problem(str(path), *p) for p in fw.reach_problems()]
+            problems += [Problem(str(path), *p) for p in reach_problems(fw)]
             # behind Panorama, Panorama's key serves; a direct URL needs the device's own
             if fw.api_key is None and (fw.panorama is None or fw.url is not None):
                 problems.append(
@@ -162,6 +163,8 @@ class Reader:
                 problem = f"no firewall profile {fw.panorama}.yaml"
             elif pano.panorama is not None or pano.url is None:
                 problem = f"{fw.panorama}.yaml must name Panorama itself (paloalto_url)"
+            elif pano.is_ha_pair:
+                problem = f"{fw.panorama}.yaml names two peers; name one Panorama's URL"
             if problem is not None or pano is None:
                 allowed = "the file stem of the Panorama's firewall profile, e.g. fw_panorama"
                 self.fw_problems.setdefault(name, []).append(

@@ -190,6 +190,15 @@ class AppConfig(OpsSettings):
 
 
 _FINGERPRINT_ALLOWED = "SHA-256 as 64 hex digits, colons optional"
+_URL_ALLOWED = "https://HOST[:PORT], or [https://PEER1, https://PEER2] for an HA pair"
+
+
+def _one_url(value: str) -> str:
+    """The guide allows "the FQDN or IP address"; pancert talks only HTTPS to it."""
+    parts = urlsplit(check_https_url(value, bare_host_ok=True))
+    if parts.path not in ("", "/", "/api", "/api/"):
+        raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")
+    return f"https://{parts.netloc}"
 
 
 class FirewallProfile(BaseModel):
@@ -200,14 +209,18 @@ class FirewallProfile(BaseModel):
     name: str
     """The file stem, e.g. ``fw_paloalto_config``: what certificate profiles name."""
     source: Path
-    url: str | None = Field(None, alias="paloalto_url")
-    """The firewall's own address; optional for a firewall reached through Panorama."""
+    urls: tuple[str, ...] = Field((), alias="paloalto_url")
+    """One management address, or the two peers of an HA pair (``[https://a, https://b]``):
+    the pair is then one unit, written through its active peer (README "HA pairs").
+    Optional for a firewall reached through Panorama."""
     api_key: Secret = Field(None, alias="paloalto_api_key")
     commit_description: str = Field("pancert", alias="paloalto_commit_description")
     commit_user: OptionalText = Field(None, alias="paloalto_commit_user")
     ca_bundle: Path | None = Field(None, alias="paloalto_ca_bundle")
     tls_fingerprint: OptionalText = Field(None, alias="paloalto_tls_fingerprint")
     tls_insecure: Bool = Field(False, alias="paloalto_tls_insecure")
+    ha_sync_timeout: float = Field(300.0, alias="paloalto_ha_sync_timeout", gt=0)
+    """Seconds to wait for an HA pair's ``running-sync`` to read ``synchronized``."""
     panorama: OptionalText = Field(None, alias="paloalto_panorama")
     """The firewall profile of the Panorama that manages this firewall (or holds its
     template): calls then go through Panorama (README, "Panorama")."""
@@ -219,69 +232,45 @@ class FirewallProfile(BaseModel):
     resolved_panorama: FirewallProfile | None = Field(None, exclude=True)
     """Set by the loader from ``paloalto_panorama``; never read from a file."""
 
-    def reach_problems(self) -> list[tuple[str, str, str]]:
-        """(field, problem, allowed) for how the firewall is reached: its own URL, or a
-        Panorama with a serial/hostname (device mode) or a template (template mode)."""
-        panorama = "the Panorama's firewall profile, e.g. fw_panorama"
-        if self.panorama is None:
-            problems = []
-            if self.url is None:
-                problems.append(("paloalto_url", "required", "https://HOST[:PORT]"))
-            for field, value in (
-                ("paloalto_serial", self.serial),
-                ("paloalto_device", self.device),
-                ("paloalto_template", self.template),
-                ("paloalto_mode", None if self.mode == "device" else self.mode),
-            ):
-                if value is not None:
-                    problems.append((field, "needs paloalto_panorama", panorama))
-            return problems
-        if self.mode == "panorama-template":
-            if not self.template:
-                return [("paloalto_template", "required in panorama-template mode", "a template")]
-            if self.serial or self.device:
-                return [
-                    (
-                        "paloalto_mode",
-                        "panorama-template takes no paloalto_serial/paloalto_device",
-                        "device (the default) to reach one firewall through Panorama",
-                    )
-                ]
-            return []
-        if (self.serial is None) == (self.device is None):
-            return [
-                (
-                    "paloalto_serial",
-                    "a firewall behind Panorama needs exactly one of paloalto_serial and "
-                    "paloalto_device",
-                    "the device's serial, or paloalto_device: its hostname",
-                )
-            ]
-        if self.serial is not None and not re.fullmatch(r"[A-Za-z0-9]{1,32}", self.serial):
-            return [("paloalto_serial", f"{self.serial!r} is not a serial number", "0079…")]
-        return []
-
     @property
     def address(self) -> str:
         """Where calls go, for messages: the URL, or ``serial via Panorama``."""
-        if self.panorama is None or (self.url is not None and self.mode == "device"):
-            return self.url or ""
+        if self.panorama is None or (self.urls and self.mode == "device"):
+            return ", ".join(self.urls)
         if self.mode == "panorama-template":
             return f"template {self.template} via {self.panorama}"
         return f"{self.serial or self.device} via {self.panorama}"
 
-    @field_validator("url", mode="before")
+    @property
+    def url(self) -> str | None:
+        """The first (or only) management address; None for a firewall reached only
+        through Panorama."""
+        return self.urls[0] if self.urls else None
+
+    @property
+    def is_ha_pair(self) -> bool:
+        return len(self.urls) == 2
+
+    @field_validator("urls", mode="before")
     @classmethod
-    def _url(cls, value: Any) -> Any:
-        """The guide allows "the FQDN or IP address"; pancert talks only HTTPS to it."""
+    def _urls(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            if len(value) != 2 or not all(isinstance(v, str) and v.strip() for v in value):
+                raise invalid(
+                    f"a list names the two peers of an HA pair, got {len(value)} item(s)",
+                    _URL_ALLOWED,
+                )
+            urls = tuple(_one_url(v) for v in value)
+            if urls[0] == urls[1]:
+                raise invalid("the two HA peers have the same address", _URL_ALLOWED)
+            return urls
+        if value is None:
+            return ()
         if not isinstance(value, str):
             return value
         if not value.strip():
             raise invalid("is empty", "https://HOST[:PORT], the firewall's management address")
-        parts = urlsplit(check_https_url(value, bare_host_ok=True))
-        if parts.path not in ("", "/", "/api", "/api/"):
-            raise invalid("must name the firewall only, not a path", "https://HOST[:PORT]")
-        return f"https://{parts.netloc}"
+        return (_one_url(value),)
 
     @field_validator("panorama", mode="before")
     @classmethod

@@ -182,7 +182,8 @@ async def _check_firewall(
     if ha.passive:
         report.fail(f"{where}: this is the passive HA peer; point the profile at the active peer")
     elif ha.enabled:
-        report.ok(f"{where}: HA {ha.local_state}, running config {ha.running_sync}")
+        role = "writes go to the active peer; " if firewall.is_ha_pair else ""
+        report.ok(f"{where}: HA {ha.local_state}, {role}running config {ha.running_sync}")
     if firewall.commit_user is None:
         report.fail(f"{firewall.source}: paloalto_commit_user: required to commit")
     report.lines.append(

@@ -92,6 +92,6 @@ async def _run_firewall(
         error = StepFailed(f"{firewall.name} ({firewall.address})", exc)
         return await record_failure(journal, group, error, settings)
     except Exception as exc:  # this firewall only: the others finish their steps
-        log_internal_error(log, f"{firewall.name} ({firewall.url}): internal error", exc)
-        error = StepFailed(f"{firewall.name} ({firewall.url})", InternalError.of(exc))
+        log_internal_error(log, f"{firewall.name} ({firewall.address}): internal error", exc)
+        error = StepFailed(f"{firewall.name} ({firewall.address})", InternalError.of(exc))
         return await record_failure(journal, group, error, settings)

@@ -14,7 +14,7 @@ from pancert.panos.xml import E
 
 
 def generate_csr(request: CsrRequest) -> etree._Element:
-    """``request certificate generate … signed-by external`` (reference §4)."""
+    """``request certificate generate … signed-by external`` (panos.md §4)."""
     algorithm = (
         E("RSA", E("rsa-nbits", str(request.key_size)))
         if request.algorithm is KeyAlgorithm.RSA
@@ -49,7 +49,7 @@ def generate_csr(request: CsrRequest) -> etree._Element:
 
 
 def partial_commit(admin: str, description: str | None) -> etree._Element:
-    """An admin-scoped partial commit (reference §7) that never excludes a scope."""
+    """An admin-scoped partial commit (panos.md §7) that never excludes a scope."""
     children: list[etree._Element] = [E("partial", E("admin", E("member", admin)))]
     if description:
         children.append(E("description", description))

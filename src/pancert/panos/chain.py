@@ -11,7 +11,7 @@ from pancert.panos import parsers
 
 
 def order_chain(pems: bytes | str | Sequence[bytes | str]) -> bytes:
-    """Leaf first, then each issuer in turn; self-signed roots dropped (reference §6 [KB-4289]).
+    """Leaf first, then each issuer in turn; self-signed roots dropped (panos.md §6 [KB-4289]).
 
     Certificates that do not link into the leaf's chain are dropped too: PAN-OS keeps the
     file as the entry's chain, and an unrelated certificate there would be served to clients.

@@ -1,7 +1,7 @@
 """The PAN-OS XML API client: one named operation per method, values returned, no state.
 
 Every request is a POST to ``<base_url>/api/`` with form (or multipart) fields; the API key
-travels only in the ``X-PAN-KEY`` header (reference §1 [DOC-AUTH]), never in the URL or the
+travels only in the ``X-PAN-KEY`` header (panos.md §1 [DOC-AUTH]), never in the URL or the
 body, and is registered for redaction as soon as the client sees it. Replies go through
 :func:`pancert.panos.xml.check_envelope`, the single place errors are mapped.
 """
@@ -110,7 +110,7 @@ class PanosClient:
     async def keygen(
         base_url: str, user: str, password: SecretStr | str, http: httpx.AsyncClient
     ) -> SecretStr:
-        """``type=keygen`` as a form POST (reference §1): the password never enters a URL."""
+        """``type=keygen`` as a form POST (panos.md §1): the password never enters a URL."""
         secret = password.get_secret_value() if isinstance(password, SecretStr) else password
         register_secret(secret)
         url = base_url.rstrip("/") + "/api/"
@@ -169,7 +169,7 @@ class PanosClient:
         return parsers.certificate_entries(result, location)
 
     async def generate_csr(self, request: CsrRequest, location: Location) -> str:
-        """``request certificate generate … signed-by external`` (reference §4): key pair and
+        """``request certificate generate … signed-by external`` (panos.md §4): key pair and
         CSR made on the firewall; returns the firewall's message."""
         root = await self._op(builders.generate_csr(request), location)
         return " ".join(m for m in [child_text(root, "result") or ""] if m)
@@ -193,7 +193,7 @@ class PanosClient:
 
     async def export_csr(self, name: str, location: Location) -> str:
         """The CSR of the pending entry ``name``. For a vsys location, when the export does
-        not answer it (no public tool sends ``vsys`` on ``type=export``, reference §5), the
+        not answer it (no public tool sends ``vsys`` on ``type=export``, panos.md §5), the
         CSR is read from the entry's ``<csr>`` in the candidate configuration."""
         try:
             body = await self._export(name, location, "pkcs10")
@@ -221,7 +221,7 @@ class PanosClient:
         self, name: str, location: Location, chain: bytes | str | Sequence[bytes | str]
     ) -> str:
         """Import one PEM — leaf, then intermediates by issuer, no root — onto the CSR entry
-        ``name`` (reference §6). Only the candidate changes."""
+        ``name`` (panos.md §6). Only the candidate changes."""
         fields = {
             "type": "import",
             "category": "certificate",
@@ -264,7 +264,7 @@ class PanosClient:
 
         Only SSL/TLS service profiles and SSL inbound inspection rules can be bound. The
         object must exist: a ``set`` on a missing profile would create an incomplete one that
-        fails the next commit (reference §8). A decryption rule holds a member list on 10.2+
+        fails the next commit (panos.md §8). A decryption rule holds a member list on 10.2+
         and a single value before; the shape found decides the form.
         """
         if kind is ReferenceKind.SSL_TLS_SERVICE_PROFILE:
@@ -330,8 +330,8 @@ class PanosClient:
 
     async def check_owner(self, xpath: str, commit_user: str) -> None:
         """Raise :class:`ForeignChangesError` when the candidate node at ``xpath`` carries an
-        ``admin`` other than ``commit_user`` (issue 4: "The commit user must own the
-        changes"); call it after the first write of a run."""
+        ``admin`` other than ``commit_user`` (an admin-scoped partial commit leaves every
+        other admin's changes out, panos.md §7); call it after the first write of a run."""
         node = await self._subtree(xpath)
         if node is None:
             raise ObjectNotPresentError(7, (f"{xpath} is not in the candidate configuration",))
@@ -342,7 +342,7 @@ class PanosClient:
     # -- commit and jobs ------------------------------------------------------------------
 
     async def commit(self, admin: str, description: str | None = None) -> CommitResult:
-        """Admin-scoped partial commit (reference §7); never excludes a scope."""
+        """Admin-scoped partial commit (panos.md §7); never excludes a scope."""
         cmd = to_text(builders.partial_commit(admin, description))
         root = await self._xml({"type": "commit", "action": "partial", "cmd": cmd})
         return parsers.commit(root)

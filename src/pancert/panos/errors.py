@@ -30,9 +30,9 @@
     ├── ForeignChangesError         the changed node belongs to another admin than the commit user
     └── BindingTargetError          a profile binding names an object the firewall does not have
 
-Codes come from the vendor's error-code table (reference §2 [DOC-ERR]); the mapping is the
+Codes come from the vendor's error-code table (panos.md §2 [DOC-ERR]); the mapping is the
 table :data:`CODE_CLASSES`, applied only by :func:`error_for`. Code 13 covers many
-situations; the lock and busy messages pan-os-python matches (reference §7) are the only text
+situations; the lock and busy messages pan-os-python matches (panos.md §7) are the only text
 ever looked at, and only to pick a subclass of the same code.
 """
 
@@ -142,7 +142,10 @@ class NotPossibleError(PanosApiError):
 
 
 class PassiveHaPeerError(PanosApiError):
-    hint = "point the firewall profile at the active HA peer"
+    hint = (
+        "point the firewall profile at the active HA peer, or list both peers in "
+        "paloalto_url so pancert finds the active one each run"
+    )
 
 
 class InvalidCommandError(PanosApiError):
@@ -174,7 +177,7 @@ class JobTimeoutError(PanosError):
 
 class ForeignChangesError(PanosError):
     """The candidate node we changed is owned by another admin: a partial commit as the
-    configured commit user would leave our change uncommitted (issue 4, "The commit user must
+    configured commit user would leave our change uncommitted ("The commit user must
     own the changes")."""
 
     hint = "set paloalto_commit_user to the admin the API key belongs to"
@@ -213,11 +216,11 @@ CODE_CLASSES: dict[int, type[PanosApiError]] = {
     400: BadRequestError,
     403: AuthenticationError,
 }
-"""PAN-OS response codes (reference §2) → error class. 19 and 20 are success codes."""
+"""PAN-OS response codes (panos.md §2) → error class. 19 and 20 are success codes."""
 
 SUCCESS_CODES = frozenset({19, 20})
 
-# Prefixes pan-os-python treats as "locked" / "busy, retry" (reference §7 [POP base.py]).
+# Prefixes pan-os-python treats as "locked" / "busy, retry" (panos.md §7 [POP base.py]).
 _LOCKED_PREFIXES = (
     "Configuration is locked by",
     "Commit lock is already held",
@@ -240,7 +243,7 @@ def error_for(code: int | None, messages: tuple[str, ...], http_status: int) -> 
     elif http_status == 403 or any(m.strip().startswith("Invalid credential") for m in messages):
         cls = AuthenticationError
     elif any(m.strip() == "No such node" for m in messages):
-        # ``show`` of a missing node answers without a code (reference §2, sample)
+        # ``show`` of a missing node answers without a code (panos.md §2, sample)
         cls = ObjectNotPresentError
     if cls is OperationFailedError or code is None:
         stripped = [m.strip() for m in messages]
@@ -253,7 +256,7 @@ def error_for(code: int | None, messages: tuple[str, ...], http_status: int) -> 
 
 class BindingTargetError(PanosError, BadInputError):
     """``paloalto_bindings`` names an SSL/TLS profile or decryption rule that does not exist;
-    creating it would leave an incomplete object that fails the commit (reference §8)."""
+    creating it would leave an incomplete object that fails the commit (panos.md §8)."""
 
     hint = "create it on the firewall (or fix paloalto_bindings), then run pancert again"
 

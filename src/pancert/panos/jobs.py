@@ -1,4 +1,4 @@
-"""Waiting for a PAN-OS job (reference §7): the polling schedule and what ends the wait."""
+"""Waiting for a PAN-OS job (panos.md §7): the polling schedule and what ends the wait."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ class CertificateEntry:
 
 
 class ReferenceKind(StrEnum):
-    """Every kind of configuration node a rotation must follow (issue 4, reference §8)."""
+    """Every kind of configuration node a rotation must follow (panos.md §8)."""
 
     SSL_TLS_SERVICE_PROFILE = "ssl_tls_service_profile"
     """``ssl-tls-service-profile/entry/certificate`` names the certificate."""
@@ -118,7 +118,7 @@ class Reference:
 
 @dataclass(frozen=True)
 class CsrRequest:
-    """What ``request certificate generate … signed-by external`` needs (reference §4)."""
+    """What ``request certificate generate … signed-by external`` needs (panos.md §4)."""
 
     name: str
     common_name: str
@@ -150,10 +150,21 @@ class HaState:
     enabled: bool
     local_state: str | None = None  # "active", "passive", "active-primary", ...
     running_sync: str | None = None  # "synchronized", "not synchronized", ...
+    sync_enabled: bool | None = None  # running-sync-enabled
+    peer_state: str | None = None
 
     @property
     def passive(self) -> bool:
         return self.enabled and (self.local_state or "").startswith("passive")
+
+    @property
+    def active(self) -> bool:
+        """``active``, or ``active-primary``/``active-secondary`` in active/active mode."""
+        return self.enabled and (self.local_state or "").startswith("active")
+
+    @property
+    def synchronized(self) -> bool:
+        return self.running_sync == "synchronized"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Reply bodies → values of :mod:`pancert.panos.models` (reference §3, §7, §10).
+"""Reply bodies → values of :mod:`pancert.panos.models` (panos.md §3, §7, §10).
 
 Every parser accepts the shapes real devices and public fixtures show (see
 ``panos-samples/``): configuration entries (``public-key`` holding the PEM certificate,
@@ -149,7 +149,7 @@ def certificate_entries(container: etree._Element, location: Location) -> list[C
 
 
 def job(root: etree._Element) -> JobResult:
-    """``show jobs id N`` → :class:`JobResult` (reference §7)."""
+    """``show jobs id N`` → :class:`JobResult` (panos.md §7)."""
     node = root.find("result/job")
     if node is None:
         raise PanosReplyError("the job reply has no result/job")
@@ -184,10 +184,13 @@ def commit(root: etree._Element) -> CommitResult:
 def ha_state(root: etree._Element) -> HaState:
     result = root.find("result")
     enabled = child_text(result, "enabled") == "yes"
+    sync_enabled = child_text(result, "group/running-sync-enabled")
     return HaState(
         enabled=enabled,
         local_state=child_text(result, "group/local-info/state"),
         running_sync=child_text(result, "group/running-sync"),
+        sync_enabled=None if sync_enabled is None else sync_enabled == "yes",
+        peer_state=child_text(result, "group/peer-info/state"),
     )
 
 

@@ -1,4 +1,4 @@
-"""Finding every configuration node that uses a certificate (issue 4, reference §8).
+"""Finding every configuration node that uses a certificate (panos.md §8).
 
 Works on two configuration subtrees read in one ``get`` each — ``/config/shared`` and the
 device entry — so the number of calls does not grow with the number of reference kinds.
@@ -29,7 +29,7 @@ def _named(element: etree._Element, path: str) -> Iterator[tuple[str, etree._Ele
 
 def template_of(node: etree._Element) -> str | None:
     """The Panorama template that pushed ``node`` (or an ancestor): ``ptpl``/``src="tpl"``
-    as a firewall shows template values (reference §3). Such nodes are Panorama's to change."""
+    as a firewall shows template values (panos.md §3). Such nodes are Panorama's to change."""
     for element in (node, *node.iterancestors()):
         if element.get("src") in ("tpl", "ptpl") or element.get("ptpl"):
             return element.get("ptpl") or "(a Panorama template)"

@@ -2,7 +2,7 @@
 
 The references to a certificate and the certificates of a location can be answered from the
 ``shared`` and device subtrees; reading those two once per firewall and run, instead of once
-per certificate, keeps the calls per certificate flat (issue 7's ≤ 6 PAN-OS calls).
+per certificate, keeps the calls per certificate flat (≤ 6 PAN-OS calls, bench/README.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How pancert trusts a firewall's management certificate (ARCHITECTURE §5 rule 3).
+"""How pancert trusts a firewall's management certificate (docs/architecture.md, safety rules).
 
 Three ways, in order of preference: the system trust store (default), a CA bundle
 (``paloalto_ca_bundle``), or a pinned SHA-256 fingerprint of the firewall's own certificate

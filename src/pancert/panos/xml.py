@@ -1,4 +1,4 @@
-"""Safe XML in and out of the PAN-OS XML API: the envelope (reference §2) and builders.
+"""Safe XML in and out of the PAN-OS XML API: the envelope (panos.md §2) and builders.
 
 Replies are parsed by lxml with entity resolution, DTD loading and network access off, so
 a hostile or broken peer cannot expand entities or make us fetch anything. Requests are built
@@ -63,7 +63,7 @@ def child_text(element: etree._Element | None, path: str) -> str | None:
 
 def messages(root: etree._Element) -> tuple[str, ...]:
     """Every message line wherever PAN-OS put it: ``msg/line``, ``msg``, ``result/msg[/line]``,
-    or a bare ``result`` text (reference §2, pan-python probes the same places)."""
+    or a bare ``result`` text (panos.md §2, pan-python probes the same places)."""
     found: list[str] = []
     for msg in [*root.findall("msg"), *root.findall("result/msg")]:
         lines = msg.findall("line")

@@ -1,4 +1,4 @@
-"""Every XPath the client sends is built here, from validated names only (reference §3, §8).
+"""Every XPath the client sends is built here, from validated names only (panos.md §3, §8).
 
 A name goes into a predicate only after :func:`check_name` accepted it, so no value can
 close the quote and change the query. Panorama templates and template stacks are further
@@ -26,7 +26,7 @@ class InvalidNameError(ValueError):
 
 def check_name(name: str) -> str:
     """Object names: 1-63 characters, letters, digits, space, ``. _ -``, no leading ``_``
-    or ``*`` (reference §6 limits). Quotes never pass, which is what keeps predicates safe."""
+    or ``*`` (panos.md §6 limits). Quotes never pass, which is what keeps predicates safe."""
     if not _NAME.match(name):
         raise InvalidNameError(
             f"object name {name!r} is not allowed (1-63 characters: letters, digits, space, "

@@ -17,7 +17,8 @@ from ruamel.yaml import YAML
 
 from pancert.sandbox.acme import ACME_LABEL, AcmeSandbox, AcmeSandboxSettings
 from pancert.sandbox.ca import SandboxCA
-from pancert.sandbox.firewall import FirewallFleet, FirewallSettings
+from pancert.sandbox.firewall import Firewall, FirewallFleet, FirewallSettings
+from pancert.sandbox.ha import HaPair
 from pancert.sandbox.panorama import TEMPLATE, Panorama, PanoramaApp
 from pancert.sandbox.scm import ADMIN_PATH, TOKEN_PATH, ScmSandbox, ScmSandboxSettings
 from pancert.sandbox.server import LoopbackServer
@@ -107,6 +108,14 @@ DEMO_PROFILES = (
 )
 
 
+HA_PROFILE = ProfileSpec(
+    name="ha_portal",
+    common_name="ha-portal.example.com",
+    firewalls=("fw_ha1",),
+    bindings=(("ssl_tls_service_profile", "gp-tls"),),
+)
+"""The certificate profile written for the first HA pair (``fw_ha1.yaml``)."""
+
 ACME_PROFILE = ProfileSpec(
     name="acme_web",
     common_name="vpn.example.net",
@@ -135,6 +144,7 @@ class SandboxWorld:
         folder: Path,
         *,
         firewalls: int = 2,
+        ha_pairs: int = 0,
         scm_settings: ScmSandboxSettings | None = None,
         firewall_settings: FirewallSettings | None = None,
         acme: AcmeSandboxSettings | None = None,
@@ -144,14 +154,23 @@ class SandboxWorld:
         self.ca = SandboxCA.load_or_create(self.folder / "ca")
         self.ca_bundle = self.ca.write_bundle(self.folder / "sandbox-ca.pem")
         self.scm = ScmSandbox(self.ca, settings=scm_settings)
-        self.fleet = FirewallFleet(self.ca, firewalls, settings=firewall_settings)
+        total = firewalls + 2 * ha_pairs
+        self.fleet = FirewallFleet(self.ca, total, settings=firewall_settings)
+        self.standalone = self.fleet.firewalls[:firewalls]
+        """Firewalls outside HA pairs; each gets its own ``fw_sandboxN.yaml``."""
+        peers = self.fleet.firewalls[firewalls:]
+        self.ha_pairs = [
+            HaPair(f"ha{i + 1}", peers[2 * i], peers[2 * i + 1]) for i in range(ha_pairs)
+        ]
+        """Each pair gets one ``fw_haN.yaml`` naming both peers."""
         self.scm_server = LoopbackServer(self.scm.app, self.ca)
-        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=firewalls, tls_per_port=True)
+        self.fw_server = LoopbackServer(self.fleet.app, self.ca, count=total, tls_per_port=True)
         self.fleet.bind(self.fw_server.ports)
         self.acme = (
             AcmeSandbox(self.folder, self.ca, self.ca_bundle, acme) if acme is not None else None
         )
-        self.panorama = Panorama(self.ca, self.fleet.firewalls)
+        # HA peers stay outside Panorama: pancert reaches a pair at its own two addresses
+        self.panorama = Panorama(self.ca, self.standalone)
         self.pano_server = LoopbackServer(PanoramaApp(self.panorama).app, self.ca)
 
     def start(self) -> SandboxWorld:
@@ -206,7 +225,7 @@ class SandboxWorld:
         return self.scm_server.url + TOKEN_PATH
 
     def describe(self) -> dict[str, Any]:
-        """The machine-readable ``sandbox.json`` (issue 3)."""
+        """The machine-readable ``sandbox.json``."""
         creds = self.scm.credentials
         return {
             "ca_bundle": str(self.ca_bundle),
@@ -228,6 +247,9 @@ class SandboxWorld:
                 {k: fw[k] for k in ("name", "url", "username", "password", "api_key")}
                 for fw in self.fleet.describe()
             ],
+            "ha_pairs": [
+                {"name": pair.name, "peers": [p.name for p in pair.peers]} for pair in self.ha_pairs
+            ],
             "panorama": {
                 "url": self.pano_server.url,
                 "username": self.panorama.username,
@@ -241,9 +263,12 @@ class SandboxWorld:
         } | ({"acme": self.acme.describe()} if self.acme is not None else {})
 
     def write_configuration(
-        self, profiles: tuple[ProfileSpec, ...] = DEMO_PROFILES, **config_overrides: Any
+        self, profiles: tuple[ProfileSpec, ...] | None = None, **config_overrides: Any
     ) -> Path:
-        """Write config.yaml, profiles, credentials and firewall profiles; return config.yaml."""
+        """Write config.yaml, profiles, credentials and firewall profiles; return config.yaml.
+        By default the demo profiles, plus :data:`HA_PROFILE` when the world has an HA pair."""
+        if profiles is None:
+            profiles = DEMO_PROFILES + ((HA_PROFILE,) if self.ha_pairs else ())
         creds = self.scm.credentials
         profile_dir = self.folder / "profiles"
         config: dict[str, Any] = {
@@ -288,16 +313,17 @@ class SandboxWorld:
             },
             secret=True,
         )
-        for index, firewall in enumerate(self.fleet.firewalls, start=1):
+        for index, firewall in enumerate(self.standalone, start=1):
             _dump(
                 profile_dir / f"fw_sandbox{index}.yaml",
-                {
-                    "paloalto_url": f"https://localhost:{firewall.port}",
-                    "paloalto_api_key": firewall.api_key,
-                    "paloalto_commit_description": "pancert sandbox",
-                    "paloalto_commit_user": firewall.username,
-                    "paloalto_ca_bundle": str(self.ca_bundle),
-                },
+                self._firewall_yaml(firewall, f"https://localhost:{firewall.port}"),
+                secret=True,
+            )
+        for pair in self.ha_pairs:
+            urls = [f"https://localhost:{p.port}" for p in pair.peers]
+            _dump(
+                profile_dir / f"fw_{pair.name}.yaml",
+                self._firewall_yaml(pair.peers[0], urls),
                 secret=True,
             )
         self._write_panorama_profiles(profile_dir)
@@ -307,19 +333,22 @@ class SandboxWorld:
         (self.folder / "sandbox.json").chmod(0o600)
         return _dump(self.folder / "config.yaml", config)
 
+    def _firewall_yaml(self, firewall: Firewall, url: str | list[str]) -> dict[str, Any]:
+        return {
+            "paloalto_url": url,
+            "paloalto_api_key": firewall.api_key,
+            "paloalto_commit_description": "pancert sandbox",
+            "paloalto_commit_user": firewall.username,
+            "paloalto_ca_bundle": str(self.ca_bundle),
+        }
+
     def _write_panorama_profiles(self, profile_dir: Path) -> None:
         """``fw_panorama`` (Panorama itself), ``fw_managedN`` (firewall N reached through
         Panorama with ``target=``) and ``fw_template`` (Panorama's template T-fleet)."""
         pano = self.panorama
         _dump(
             profile_dir / "fw_panorama.yaml",
-            {
-                "paloalto_url": self.pano_server.url,
-                "paloalto_api_key": pano.api_key,
-                "paloalto_commit_description": "pancert sandbox",
-                "paloalto_commit_user": pano.username,
-                "paloalto_ca_bundle": str(self.ca_bundle),
-            },
+            self._firewall_yaml(pano, self.pano_server.url),
             secret=True,
         )
         for index, device in enumerate(pano.devices.values(), start=1):

@@ -68,7 +68,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def error_envelope(response: httpx.Response) -> tuple[int | None, str]:
-    """SCM's ``{code, description}`` (SCM ref §4), tolerating bodies that are not JSON."""
+    """SCM's ``{code, description}`` (scm.md §4), tolerating bodies that are not JSON."""
     try:
         payload = response.json()
     except (ValueError, UnicodeDecodeError):
@@ -123,7 +123,7 @@ class ScmHttp:
 
     async def _discover_token_url(self) -> None:
         """Ask the SCM host which auth server it trusts: an unauthenticated GET answers 401
-        with ``WWW-Authenticate: … authorization_uri=…`` (enrollment ref §3, §10 step 5)."""
+        with ``WWW-Authenticate: … authorization_uri=…`` (enrollment.md §3, §10 step 5)."""
         try:
             response = await self.http.get(self.base_url + self._probe_path)
         except httpx.HTTPError as exc:

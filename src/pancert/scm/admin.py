@@ -1,4 +1,4 @@
-"""The Admin API client (``/api/ssl/v1``, SCM ref §3), OAuth or legacy header auth."""
+"""The Admin API client (``/api/ssl/v1``, scm.md §3), OAuth or legacy header auth."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ log = logging.getLogger("pancert.scm")
 
 SSL = "/api/ssl/v1"
 PAGE_SIZE = 200
-"""The list's documented maximum page size (SCM ref §3.10)."""
+"""The list's documented maximum page size (scm.md §3.10)."""
 _UNKNOWN_FORMAT = (-126, -1450)
 
 
@@ -103,7 +103,7 @@ class AdminApiClient:
         return f"Admin API login accepted; organizations: {names}"
 
     async def resolve_product(self, request: EnrollRequest) -> ResolvedProduct:
-        """Organization, then type among that organization's types, then term (issue 3)."""
+        """Organization, then type among that organization's types, then term."""
         label = self._credential.label
         org_id = request.org_id or self._credential.org_id
         if org_id is None:
@@ -176,7 +176,7 @@ class AdminApiClient:
             except (ScmNotFound, ScmRequestRejected) as exc:
                 if exc.code not in _UNKNOWN_FORMAT:
                     raise
-                # some tenants answer only the older path form (SCM ref §3.5, unverified)
+                # some tenants answer only the older path form (scm.md §3.5, unverified)
                 log.info("SCM collect: query form refused (code %s); using the path form", exc.code)
                 self._path_form = True
             else:
@@ -250,7 +250,7 @@ class AdminApiClient:
         self, request_id: str, common_name: str, since: dt.datetime
     ) -> OrderLookup:
         """Page the list filtered by common name, newest first read each candidate's details
-        and match the request id in its comments (SCM ref §3.10, enrollment ref §12.1).
+        and match the request id in its comments (scm.md §3.10, enrollment.md §12.1).
         Orders requested more than a day before ``since`` end the search (ids only grow)."""
         horizon = since - dt.timedelta(days=1)
         for order_id in sorted(await self._candidates(common_name), reverse=True):
@@ -264,7 +264,7 @@ class AdminApiClient:
         )
 
     async def revoke(self, order_id: int, reason: str, *, reason_code: int = 0) -> None:
-        """Revoke at the CA (SCM ref §3.8). Retried like any idempotent call, so a repeat
+        """Revoke at the CA (scm.md §3.8). Retried like any idempotent call, so a repeat
         that finds the certificate already revoked (-102) counts as done."""
         # a string code suits both readings: 25.5 doc says Number, spec B a string enum
         try:

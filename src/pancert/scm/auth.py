@@ -1,6 +1,6 @@
 """How pancert proves who it is to SCM: OAuth2 client credentials or legacy admin headers.
 
-OAuth (SCM ref §2.2, enrollment ref §3): form-encoded client-credentials grant; the token is
+OAuth (scm.md §2.2, enrollment.md §3): form-encoded client-credentials grant; the token is
 cached and fetched again ``REFRESH_MARGIN`` before ``expires_in`` runs out, and once more after
 any 401. The token URL is ``sectigo_auth_url`` when configured, else the ``authorization_uri``
 the SCM host names in a 401's ``WWW-Authenticate`` (the enrollment docs say the auth server is
@@ -66,7 +66,7 @@ def token_url_from_challenge(www_authenticate: str) -> str | None:
 
 
 class LegacyHeaders:
-    """``login``/``password``/``customerUri`` on every Admin API call (SCM ref §2.1)."""
+    """``login``/``password``/``customerUri`` on every Admin API call (scm.md §2.1)."""
 
     oauth = False
 

@@ -1,4 +1,4 @@
-"""Reading what collect returns, whatever the format (SCM ref §3.5; enrollment ref §4).
+"""Reading what collect returns, whatever the format (scm.md §3.5; enrollment.md §4).
 
 PEM blocks in any order, PKCS#7 as PEM or DER, or a lone DER certificate. The leaf (the one
 certificate that is not a CA) is put first; the rest keep the order SCM sent, since that order

@@ -17,7 +17,7 @@ from pancert.scm.models import OrderDetails, Pending
 log = logging.getLogger("pancert.scm")
 
 COMMENTS_LIMIT = 1024
-"""``comments`` holds at most 1024 characters (SCM ref §3.3; enrollment ref §5)."""
+"""``comments`` holds at most 1024 characters (scm.md §3.3; enrollment.md §5)."""
 _MARKER = re.compile(r"\[pancert-request:([A-Za-z0-9._~-]{1,64})\]")
 
 
@@ -78,7 +78,7 @@ def request_id_in(comments: str | None) -> str | None:
 
 def parse_scm_date(value: object) -> dt.datetime | None:
     """SCM dates arrive as ISO date-times, ISO dates or ``MM/dd/yyyy`` depending on
-    ``dateFormat`` and tenant (SCM ref §3.4): all are read, as UTC."""
+    ``dateFormat`` and tenant (scm.md §3.4): all are read, as UTC."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()

@@ -1,6 +1,6 @@
-"""The REST Enrollment API client (``{host}/api/v1/certificates``, enrollment ref §4), OAuth only.
+"""The REST Enrollment API client (``{host}/api/v1/certificates``, enrollment.md §4), OAuth only.
 
-The REST account fixes organization, profile and term (enrollment ref §1), so resolution is
+The REST account fixes organization, profile and term (enrollment.md §1), so resolution is
 small: a numeric type (or a DV/OV/EV mapped to one in ``sectigo_cert_type_map``) is sent as
 ``productId``; anything else is left to the account and logged. The API documents no way to
 list orders, so :meth:`find_order` answers ``UNSUPPORTED`` and the lifecycle asks a person.
@@ -48,7 +48,7 @@ CHAIN_MEDIA_TYPE = "application/pem-certificate-chain"
 
 
 def single_line_csr(csr_pem: str) -> str:
-    """Base64 PKCS#10 without header lines or breaks, as the enroll doc asks (enrollment ref §5)."""
+    """Base64 PKCS#10 without header lines or breaks, as the enroll doc asks (enrollment.md §5)."""
     body = re.sub(r"-----(BEGIN|END) [A-Z ]+-----", "", csr_pem)
     return re.sub(r"\s+", "", body)
 
@@ -175,4 +175,4 @@ class EnrollmentApiClient:
             await self.revoke(old_order_id, f"superseded by order {new_order_id}", reason_code=4)
 
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:
-        """The REST Enrollment API has no such call (enrollment ref §12.2): nothing to do."""
+        """The REST Enrollment API has no such call (enrollment.md §12.2): nothing to do."""

@@ -20,7 +20,7 @@
         ├── ScmOrderRefused         the order will never be issued (declined, rejected, revoked)
         └── ScmServerError          5xx, "try again later" codes (-2, -140, -195, -618)
 
-SCM codes live in :data:`CODES` (SCM ref §4), mapped to classes at exactly one boundary,
+SCM codes live in :data:`CODES` (scm.md §4), mapped to classes at exactly one boundary,
 :func:`from_response`. Messages pass through :func:`pancert.redaction.redact`; they never carry
 a secret or token.
 """
@@ -200,7 +200,7 @@ RETRY_LATER_CODES = frozenset({-2, -140, -195, -618})
 NOT_PROCESSED_CODES = frozenset({-140, -618})
 """Refusals before anything was done: even enroll may be repeated."""
 REFUSED_STATUSES = frozenset({"declined", "rejected", "invalid", "revoked"})
-"""Order statuses that never become Issued (SCM ref §3.4)."""
+"""Order statuses that never become Issued (scm.md §3.4)."""
 
 PENDING_CODES = frozenset(c for c, (cls, _) in CODES.items() if cls is ScmBeingProcessed)
 

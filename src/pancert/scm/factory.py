@@ -1,4 +1,4 @@
-"""Which SCM API a credential talks to, and building the client for it (enrollment ref §10)."""
+"""Which SCM API a credential talks to, and building the client for it (enrollment.md §10)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _has_login(credential: ScmCredentialLike) -> bool:
 
 
 def select_api(scm_url: str, credential: ScmCredentialLike) -> ApiKind:
-    """Enrollment ref §10: ``*.enroll.*.sectigo.com`` → REST Enrollment; the header-auth hosts,
+    """enrollment.md §10: ``*.enroll.*.sectigo.com`` → REST Enrollment; the header-auth hosts,
     ``admin.<instance>.sectigo.com`` or an ``/api/ssl/`` or ``/customer/`` path → Admin; a
     credential with login/password → Admin; otherwise (the guide's setup, and loopback URLs
     not ending in an Admin path) → REST Enrollment. Raises for ACME URLs."""
@@ -54,7 +54,7 @@ def select_api(scm_url: str, credential: ScmCredentialLike) -> ApiKind:
 
 
 def base_url(scm_url: str, api: ApiKind) -> str:
-    """The host root the client appends ``/api/...`` to (enrollment ref §2 normalisation)."""
+    """The host root the client appends ``/api/...`` to (enrollment.md §2 normalisation)."""
     parts = urllib.parse.urlsplit(scm_url.strip())
     path = parts.path.rstrip("/")
     if api is ApiKind.ENROLLMENT:

@@ -53,7 +53,7 @@ class CertificateAuthority(Protocol):
         ...
 
     async def revoke(self, order_id: int, reason: str, *, reason_code: int = 0) -> None:
-        """``reason_code`` in RFC 5280 numbering, one of 0, 1, 3, 4, 5 (SCM ref §3.8)."""
+        """``reason_code`` in RFC 5280 numbering, one of 0, 1, 3, 4, 5 (scm.md §3.8)."""
         ...
 
     async def mark_renewed(self, old_order_id: int, new_order_id: int) -> None:

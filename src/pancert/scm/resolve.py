@@ -1,4 +1,4 @@
-"""Choosing certificate type, term and organization for an order (issue 3; SCM ref §3.1, §5).
+"""Choosing certificate type, term and organization for an order (scm.md §3.1, §5).
 
 Pure functions over what ``/types`` and ``/organization/v1`` returned, so the rules are tested
 without a server. Each failure lists what the tenant offers, so the user can fix the profile.

@@ -1,7 +1,8 @@
 """sops v3 files, natively: AES-256-GCM values, SHA-512 MAC, PGP via gpg, age via pyrage.
 
-Reference: shared/reference/sops-format.md. Files written here are read by the real ``sops``
-(3.11 and later) and the other way round; the interop tests prove both directions.
+Reference: docs/reference/sops.md (the bare § citations in this package are its sections).
+Files written here are read by the real ``sops`` (3.11 and later) and the other way round; the
+interop tests prove both directions.
 """
 
 from pancert.fileio import atomic_write

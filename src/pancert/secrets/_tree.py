@@ -1,7 +1,7 @@
 """Walking a document: which leaves are encrypted, their decryption, and the MAC.
 
 A document is reduced to its ordered list of :class:`Leaf` objects (mapping items in file order,
-list items in order, the path made of mapping keys only — reference sops-format.md §2). The
+list items in order, the path made of mapping keys only — reference sops.md §2). The
 file layer decides how a leaf is written back (a container slot, or a span of YAML text), so
 the cryptographic rules live here once for every format.
 """

@@ -1,6 +1,6 @@
 """sops v3 value encoding: ``ENC[AES256_GCM,...]`` strings and their plaintext types.
 
-Contract (reference sops-format.md §2, §3): AES-256-GCM with the file's 32-byte data key, a
+Contract (reference sops.md §2, §3): AES-256-GCM with the file's 32-byte data key, a
 32-byte random IV, the 16-byte tag stored apart, AAD = the path of mapping keys each followed by
 ``:``. The plaintext bytes of each type are also the bytes the MAC hashes (§5), so
 :func:`encode_plain` is the single place that decides how a value is written.

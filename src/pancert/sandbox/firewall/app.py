@@ -10,7 +10,8 @@ mutating calls per firewall.
 ``/_sandbox/`` (JSON): ``GET state``; ``POST faults`` (a FaultRule), ``DELETE faults``;
 ``POST switches`` (FirewallSettings fields); ``POST revert`` / ``POST commit-by-other``
 (another admin discards or commits the candidate); ``POST locks`` (``{"config": "admin2",
-"commit": null}``); ``POST fail-commits`` (``{"count": n}``).
+"commit": null}``); ``POST fail-commits`` (``{"count": n}``); on a peer of an HA pair, ``GET
+ha``, ``POST ha`` (the pair's switches) and ``POST ha/failover`` (see :mod:`pancert.sandbox.ha`).
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ class FirewallFleet:
             return
         request = Request(scope, receive)
         firewall = self.firewall_for(scope)
-        if request.url.path.startswith("/_sandbox/"):
+        if request.url.path.startswith("/_sandbox/ha") and firewall.ha is not None:
+            response = await firewall.ha.control(request)
+        elif request.url.path.startswith("/_sandbox/"):
             response = await self._control(firewall, request)
         elif request.url.path in ("/api", "/api/"):
             response = await self._dispatch(firewall, request)
@@ -157,7 +160,10 @@ class FirewallFleet:
             except ApiError as exc:
                 return _http(error(exc.code, *exc.lines, http_status=exc.http_status))
 
-        return await fw.faults.run(kind, request, handle, _fault_error)
+        response = await fw.faults.run(kind, request, handle, _fault_error)
+        if fw.ha is not None:
+            fw.ha.after_call(kind)
+        return response
 
     async def _call(
         self, fw: Firewall, kind: str, incoming: wire.Incoming, request: Request
@@ -249,4 +255,5 @@ def state(fw: Firewall) -> dict[str, Any]:
             for r in fw.recorder.records()
         ],
         "locks": {"config": fw.config_lock, "commit": fw.commit_lock},
+        "ha": fw.ha.describe() if fw.ha is not None else None,
     }

@@ -1,5 +1,5 @@
 """Certificate entries of the sandbox firewall: on-box key + CSR, import onto the CSR entry,
-CA entries, and the entry fields PAN-OS shows (reference §3, §4, §6).
+CA entries, and the entry fields PAN-OS shows (panos.md §3, §4, §6).
 
 Private keys stay in :class:`KeyStore` (the firewall's secret storage); the configuration
 holds only an opaque ``private-key`` marker, like the encrypted blob a real device keeps.
@@ -61,6 +61,13 @@ class KeyStore:
         with self._lock:
             return self._keys.get((location, name))
 
+    def absorb(self, other: KeyStore) -> None:
+        """Take every key of ``other`` (HA config sync carries keys with their entries)."""
+        with other._lock:
+            keys = dict(other._keys)
+        with self._lock:
+            self._keys.update(keys)
+
     def drop(self, location: str, name: str) -> None:
         with self._lock:
             self._keys.pop((location, name), None)
@@ -69,7 +76,7 @@ class KeyStore:
 def check_name(
     name: str, max_length: int, field: str = "certificate-name", section: str = "certificate"
 ) -> None:
-    """Name rules with the wording of the samples (code 17, reference §6 limits)."""
+    """Name rules with the wording of the samples (code 17, panos.md §6 limits)."""
     where = f" upload -> {section} -> {field}"
     if len(name) > max_length:
         raise CertificateOpError(
@@ -229,7 +236,7 @@ def _load_key(block: bytes, passphrase: str | None, name: str) -> PrivateKey:
     try:
         key = serialization.load_pem_private_key(block, password)
     except TypeError:
-        # a passphrase sent with an unencrypted key: tools send a dummy one (reference §6)
+        # a passphrase sent with an unencrypted key: tools send a dummy one (panos.md §6)
         key = serialization.load_pem_private_key(block, None)
     except ValueError as exc:
         raise CertificateOpError(

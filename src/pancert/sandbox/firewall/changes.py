@@ -1,5 +1,5 @@
 """Changes to a configuration tree: ``set``, ``edit`` and ``delete`` as PAN-OS applies them
-(reference §8), used live on the candidate and replayed onto the running configuration by
+(panos.md §8), used live on the candidate and replayed onto the running configuration by
 admin-scoped partial commits."""
 
 from __future__ import annotations

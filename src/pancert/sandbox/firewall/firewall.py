@@ -1,5 +1,5 @@
 """One emulated firewall: candidate and running configuration, admins and keys, the change
-log behind admin-scoped partial commits, commit jobs and locks (reference §2, §7).
+log behind admin-scoped partial commits, commit jobs and locks (panos.md §2, §7).
 
 Every change to the candidate is logged as (admin, action, xpath, element). A full commit
 publishes the candidate; a partial commit for admin U replays only U's logged changes onto
@@ -16,7 +16,7 @@ import dataclasses
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -30,6 +30,9 @@ from pancert.sandbox.firewall.mgmt import ManagementTls, management_certificate
 from pancert.sandbox.firewall.replies import ApiError
 from pancert.sandbox.firewall.seed import Seeding
 from pancert.sandbox.firewall.settings import FirewallSettings
+
+if TYPE_CHECKING:
+    from pancert.sandbox.ha import HaPair
 
 
 def _owner(change: Change, pending: list[Change]) -> str:
@@ -89,6 +92,8 @@ class Firewall(Seeding):
         self.management = ManagementTls()
         self._next_job = 1
         self._mutations: asyncio.Lock | None = None
+        self.ha: HaPair | None = None
+        """Set when this firewall is a peer of a sandbox HA pair (:mod:`pancert.sandbox.ha`)."""
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -131,7 +136,9 @@ class Firewall(Seeding):
 
     # -- configuration --------------------------------------------------------------------
 
-    def refuse_writes(self, user: str) -> None:
+    def refuse_writes(self, user: str, kind: str = "write") -> None:
+        if self.ha is not None:
+            self.ha.refuses(self, kind, user)
         if self.settings.ha_passive:
             raise ApiError(15, "Command not allowed on a passive HA peer (HA state: passive)")
         if self.config_lock not in (None, user):
@@ -139,7 +146,7 @@ class Firewall(Seeding):
 
     def change(self, change: Change) -> list[etree._Element]:
         """Apply a write to the candidate and log it for the commit."""
-        self.refuse_writes(change.admin)
+        self.refuse_writes(change.admin, f"config_{change.action}")
         if change.action in ("edit", "delete", "rename", "move"):
             for node in tree.select(self.candidate, change.xpath):
                 self._refuse_template(node)
@@ -190,7 +197,7 @@ class Firewall(Seeding):
     # -- commit and jobs ------------------------------------------------------------------
 
     def commit(self, user: str, description: str, partial_admins: list[str] | None) -> Job | None:
-        self.refuse_writes(user)
+        self.refuse_writes(user, "commit")
         if self.commit_lock not in (None, user):
             raise ApiError(13, f"Commit lock is already held by {self.commit_lock}")
         self.settle()
@@ -260,6 +267,8 @@ class Firewall(Seeding):
             done = {id(c) for c in job.changes}
             self.changes = [c for c in self.changes if id(c) not in done]
             self.remark()
+            if self.ha is not None:
+                self.ha.committed(self)
 
     def _publish(self, running: etree._Element) -> None:
         """Make ``running`` the running configuration; when the commit binds another
@@ -296,6 +305,8 @@ class Firewall(Seeding):
         self.changes.clear()
         tree.strip_marks(self.candidate)
         self.commits.append(CommitRecord(0, admin, "committed by another admin", False, "OK"))
+        if self.ha is not None:
+            self.ha.committed(self)
 
     def set_switches(self, values: dict[str, Any]) -> None:
         known = {f.name for f in dataclasses.fields(FirewallSettings)} - {"key_pool"}

@@ -1,5 +1,5 @@
 """The XML API request types of the sandbox firewall: keygen, version, config, op, commit,
-export and import (reference §1-§8). Each handler takes the request's parameters and
+export and import (panos.md §1-§8). Each handler takes the request's parameters and
 answers a :class:`Reply`; refusals are :class:`ApiError` with the reference's codes.
 """
 
@@ -134,10 +134,10 @@ def config(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
 
 
 async def generate(fw: Firewall, user: str, spec: etree._Element | None, location: str) -> Reply:
-    """On-box key pair + CSR, ``signed-by external`` (reference §4)."""
+    """On-box key pair + CSR, ``signed-by external`` (panos.md §4)."""
     if spec is None:
         raise ApiError(17, "generate is missing its parameters")
-    fw.refuse_writes(user)
+    fw.refuse_writes(user, "generate")
     check_location(fw, location)
     name = (spec.findtext("certificate-name") or "").strip()
     try:

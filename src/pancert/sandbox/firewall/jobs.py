@@ -1,4 +1,4 @@
-"""Commit jobs of a sandbox firewall and their ``show jobs`` XML (reference §7).
+"""Commit jobs of a sandbox firewall and their ``show jobs`` XML (panos.md §7).
 
 Jobs run one at a time in the order they were enqueued: a commit asked for while another
 runs waits its turn (``status`` PEND, ``queued`` YES, ``positionInQ`` > 0) instead of being

@@ -1,7 +1,7 @@
 """The certificate a sandbox firewall's management interface (web UI and XML API) presents.
 
 On a firewall, ``deviceconfig/system/ssl-tls-service-profile`` names the SSL/TLS service
-profile of the management web UI (reference §8, pan-os-codegen ``specs/device/general.yaml``);
+profile of the management web UI (panos.md §8, pan-os-codegen ``specs/device/general.yaml``);
 once a commit makes that profile name another certificate, the web UI — and the XML API,
 which is served by the same web server — presents that certificate to new connections
 (Palo Alto, "Replace the Certificate for Inbound Management Traffic",

@@ -1,6 +1,6 @@
 """Operational commands (``type=op``) of the sandbox firewall: certificate generation (in
 :mod:`.handlers`), jobs, locks, system facts, HA state, pending changes, Panorama status,
-``request certificate show`` and ``show config running|candidate`` (reference §4, §7, §10).
+``request certificate show`` and ``show config running|candidate`` (panos.md §4, §7, §10).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def op_kind(cmd: etree._Element) -> str:
         ("show", "config", "candidate"): "show_config",
         ("show", "system", "info"): "system_info",
         ("show", "high-availability", "state"): "ha_state",
+        ("show", "high-availability", "all"): "ha_state",
+        ("request", "high-availability", "sync-to-remote"): "ha_sync",
         ("check", "pending-changes"): "pending_changes",
         ("show", "panorama-status"): "panorama_status",
     }
@@ -58,6 +60,8 @@ async def op(fw: Firewall, user: str, params: dict[str, str]) -> Reply:
         return system_info(fw)
     if kind == "ha_state":
         return ha_state(fw)
+    if kind == "ha_sync" and fw.ha is not None:
+        return fw.ha.sync_to_remote(fw)
     if kind == "pending_changes":
         fw.settle()
         return success(text="yes" if fw.changes else "no")
@@ -146,6 +150,8 @@ def system_info(fw: Firewall) -> Reply:
 
 
 def ha_state(fw: Firewall) -> Reply:
+    if fw.ha is not None:
+        return fw.ha.state_reply(fw)
     if not fw.settings.ha_passive and not fw.settings.ha_enabled:
         return success(element("enabled", "no"))
     local = "passive" if fw.settings.ha_passive else "active"

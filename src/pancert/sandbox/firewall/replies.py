@@ -1,4 +1,4 @@
-"""PAN-OS reply envelopes as the samples show them (reference §2, panos-samples/)."""
+"""PAN-OS reply envelopes as the samples show them (panos.md §2, panos-samples/)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ elsewhere the sandbox stays permissive.
 
 Child names come from pan-os-codegen ``specs/device/certificate.yaml``,
 ``specs/objects/profiles/ssl-tls-service.yaml`` and pan-os-python ``panos/device.py``
-(``CertificateProfile``, ``CertificateProfileCaCertificate``); see reference §3, §8.
+(``CertificateProfile``, ``CertificateProfileCaCertificate``); see panos.md §3, §8.
 """
 
 from __future__ import annotations

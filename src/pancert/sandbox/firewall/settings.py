@@ -1,7 +1,7 @@
-"""What a sandbox firewall is like: timings, behaviours, and the switches of issue 4.
+"""What a sandbox firewall is like: timings, behaviours and switches (docs/sandbox-fidelity.md).
 
 The switches cover what the reference leaves unverified or what real fleets show, so tests
-can prove pancert copes with either behaviour (panos-xml-api.md §4, §6, §10).
+can prove pancert copes with either behaviour (panos.md §4, §6, §10).
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ class FirewallSettings:
     refuses quoted boundaries); off: the quotes are stripped as RFC 2046 allows."""
     commit_by_other_after_writes: bool = False
     """After every successful write, another admin commits the whole candidate, and what
-    would break is recorded in ``Firewall.binding_violations`` (issue 5: "another admin
-    committing the candidate between every two steps")."""
+    would break is recorded in ``Firewall.binding_violations`` (the "another admin
+    commits" case of README.md's reliability section)."""
 
     @classmethod
     def fast(cls) -> FirewallSettings:

@@ -1,10 +1,10 @@
-"""``type=export`` and ``type=import`` of the sandbox firewall (reference §5, §6).
+"""``type=export`` and ``type=import`` of the sandbox firewall (panos.md §5, §6).
 
 Import categories: ``certificate`` (a PEM chain, or PKCS#12 with ``format=pkcs12``, onto a
 CSR entry or as a new entry), ``private-key`` (the key of an existing entry, PEM, with
 ``passphrase``) and ``keypair`` (one PEM or PKCS#12 holding key and certificates, with
 ``passphrase``) — the three categories acme.sh's deploy hook, pan-os-codegen's Terraform
-import and the Keyfactor orchestrator send (reference §6 [ACME][CODEGEN][KF]). ``format`` is
+import and the Keyfactor orchestrator send (panos.md §6 [ACME][CODEGEN][KF]). ``format`` is
 honoured: a PEM sent as ``pkcs12`` (or the reverse) fails to extract. Expired certificates
 are refused ("Certificate is expired", pan-chainguard [CHAIN]); a ``vsys`` the firewall does
 not have is refused, never created.
@@ -66,7 +66,7 @@ def import_file(
     name = params.get("certificate-name", "")
     if category not in _CATEGORIES:
         raise ApiError(13, f"the sandbox imports {', '.join(_CATEGORIES)} (not {category!r})")
-    fw.refuse_writes(user)
+    fw.refuse_writes(user, "import")
     location = location_of(params)
     check_location(fw, location)
     fmt = params.get("format", "pem").lower()

@@ -1,7 +1,7 @@
 """A firewall's configuration as an lxml tree: the base configuration, XPath set/edit/delete
 with PAN-OS merge rules, ``admin`` marks on candidate nodes, and reference scans.
 
-The base configuration holds one of everything a certificate can be used by (reference §8):
+The base configuration holds one of everything a certificate can be used by (panos.md §8):
 shared and vsys1 SSL/TLS service profiles, an SSL inbound inspection rule, a GlobalProtect
 portal and gateway, an IKE gateway, a certificate profile and the management interface's
 SSL/TLS service profile setting.
@@ -262,7 +262,7 @@ _KEYED_USES = (
 
 def binding_problems(root: etree._Element, now: float) -> list[str]:
     """Every use of a certificate that would not work if this configuration were running:
-    the entry is missing, has no key, holds only a CSR, or is expired (issue 8's invariant
+    the entry is missing, has no key, holds only a CSR, or is expired (the reliability invariant
     "every binding references an entry with a key and a valid certificate")."""
     problems: list[str] = []
     for query in _KEYED_USES:

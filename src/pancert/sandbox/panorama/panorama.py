@@ -35,7 +35,7 @@ from pancert.sandbox.firewall.replies import ApiError
 from pancert.sandbox.firewall.settings import FirewallSettings
 
 PANORAMA_NAME_LIMIT = 31
-"""Panorama object names stop at 31 characters, template objects included (reference §6)."""
+"""Panorama object names stop at 31 characters, template objects included (panos.md §6)."""
 TEMPLATE = "T-fleet"
 STACK = "TS-fleet"
 PANORAMA_ADMIN = "panadmin"
@@ -48,7 +48,7 @@ def template_xpath(template: str) -> str:
 
 
 def template_certificates(template: str, location: str) -> str:
-    """Where a template keeps certificates: its ``shared`` or one vsys (reference §3)."""
+    """Where a template keeps certificates: its ``shared`` or one vsys (panos.md §3)."""
     base = f"{template_xpath(template)}/config"
     if location == "shared":
         return f"{base}/shared/certificate"

@@ -1,4 +1,4 @@
-"""Admin API routes: ``/api/ssl/v1`` and ``/api/organization/v1`` (SCM ref §3)."""
+"""Admin API routes: ``/api/ssl/v1`` and ``/api/organization/v1`` (scm.md §3)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ OAuth token endpoint and ``/_sandbox/`` control on one port.
 
 Every route goes through :meth:`ScmSandbox.call`, the single dispatch point that names the call
 kind, records the request, applies latency, authentication, rate limits and injected faults,
-and turns :class:`ApiError` into SCM's ``{code, description}`` envelope (SCM ref §4).
+and turns :class:`ApiError` into SCM's ``{code, description}`` envelope (scm.md §4).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Sandbox authentication: the OAuth token endpoint, bearer tokens, legacy headers, rate limits.
 
-Two kinds of OAuth client exist, as in SCM: an admin's API key (Admin API only, SCM ref §2.2)
-and a REST Enrollment account (``/api/v1`` only, enrollment ref §3). Legacy
-``login``/``password``/``customerUri`` headers work on the Admin API only (SCM ref §2.1).
+Two kinds of OAuth client exist, as in SCM: an admin's API key (Admin API only, scm.md §2.2)
+and a REST Enrollment account (``/api/v1`` only, enrollment.md §3). Legacy
+``login``/``password``/``customerUri`` headers work on the Admin API only (scm.md §2.1).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Authority:
         self.tokens_issued = 0
 
     def issue_token(self, form: dict[str, str]) -> tuple[str, int]:
-        """Client-credentials grant (SCM ref §2.2); raises ``(status, error)`` on refusal."""
+        """Client-credentials grant (scm.md §2.2); raises ``(status, error)`` on refusal."""
         if form.get("grant_type") != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type")
         creds = self.credentials
@@ -107,7 +107,7 @@ class Authority:
 
     def authenticate(self, request: Request, api: Api) -> str:
         """The account name the call runs as; 401 with a ``WWW-Authenticate`` challenge
-        naming the auth server (enrollment ref §3) otherwise."""
+        naming the auth server (enrollment.md §3) otherwise."""
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             with self._lock:

@@ -1,6 +1,6 @@
-"""REST Enrollment API routes: ``/api/v1/certificates`` (enrollment ref §4).
+"""REST Enrollment API routes: ``/api/v1/certificates`` (enrollment.md §4).
 
-The REST account fixes organization, profile and term (enrollment ref §1); ``productId`` or
+The REST account fixes organization, profile and term (enrollment.md §1); ``productId`` or
 ``profileId`` may pick another of the sandbox's profiles (unverified upstream). Orders land in
 the same store the Admin API reads.
 """
@@ -69,7 +69,7 @@ def _place(sb: ScmSandbox, body: dict[str, Any], account: str, old: Order | None
         cert_type=cert_type,
         term=term,
         csr_text=csr_text,
-        # no SANs asked for: they come from the CSR (enrollment ref §5)
+        # no SANs asked for: they come from the CSR (enrollment.md §5)
         extra_names=list(sans) if sans is not None else (list(old.sans) if old else None),
         comments=text_field(body, "comments", 1024),
         external_requester=text_field(body, "externalRequester", 512),

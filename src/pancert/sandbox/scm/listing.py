@@ -1,4 +1,4 @@
-"""``GET /api/ssl/v1`` filters: every one the 25.5 doc and spec 25.9.2 document (SCM ref §3.10)."""
+"""``GET /api/ssl/v1`` filters: every one the 25.5 doc and spec 25.9.2 document (scm.md §3.10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How the sandbox writes certificates and dates on the wire (SCM ref §3.4, §3.5)."""
+"""How the sandbox writes certificates and dates on the wire (scm.md §3.4, §3.5)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ _BY_PATTERN = {pattern.lower(): strf for pattern, strf in _DATE_FORMATS.values()
 
 
 def date_text(value: dt.datetime | None, date_format: str | None, switches: Switches) -> str | None:
-    """``MM/dd/yyyy`` unless ``dateFormat`` names one of SCM's formats (SCM ref §3.4)."""
+    """``MM/dd/yyyy`` unless ``dateFormat`` names one of SCM's formats (scm.md §3.4)."""
     if value is None:
         return None
     value = value.astimezone(dt.UTC)
@@ -113,7 +113,7 @@ def key_type_text(csr: x509.CertificateSigningRequest) -> str:
 
 
 def details_json(order: Order, date_format: str | None, switches: Switches) -> dict[str, object]:
-    """``GET /api/ssl/v1/{sslId}`` (SCM ref §3.4 field list)."""
+    """``GET /api/ssl/v1/{sslId}`` (scm.md §3.4 field list)."""
     cert = order.certificate
 
     def d(value: dt.datetime | None) -> str | None:

@@ -15,7 +15,7 @@ PendingCode = Literal[0, -1400, -183, -109, -103]
 
 @dataclass(frozen=True)
 class CertType:
-    """One certificate profile as ``GET /api/ssl/v1/types`` reports it (SCM reference §3.1)."""
+    """One certificate profile as ``GET /api/ssl/v1/types`` reports it (scm.md §3.1)."""
 
     id: int
     name: str

@@ -20,7 +20,7 @@ from pancert.sandbox.scm.settings import CertType, ScmSandboxSettings, cabf_max_
 
 
 class ApiError(Exception):
-    """An SCM error envelope ``{code, description}`` with its HTTP status (SCM ref §4)."""
+    """An SCM error envelope ``{code, description}`` with its HTTP status (scm.md §4)."""
 
     def __init__(
         self, status: int, code: int, description: str, headers: dict[str, str] | None = None

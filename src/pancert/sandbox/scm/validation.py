@@ -1,4 +1,4 @@
-"""Enroll-time checks shared by both sandbox APIs, with the Admin API's error codes (SCM ref §4).
+"""Enroll-time checks shared by both sandbox APIs, with the Admin API's error codes (scm.md §4).
 
 Order of checks follows what a client can fix first: missing fields, organization, type,
 term, CSR syntax and signature, key, names, custom fields, then domain validation.
@@ -30,7 +30,7 @@ def bad(code: int, description: str, status: int = 400) -> ApiError:
 
 
 def parse_csr(text: object) -> x509.CertificateSigningRequest:
-    """PEM with or without header lines, ``\\n`` allowed (SCM ref §3.3; enrollment ref §5)."""
+    """PEM with or without header lines, ``\\n`` allowed (scm.md §3.3; enrollment.md §5)."""
     if not isinstance(text, str) or not text.strip():
         raise bad(-7, "Field 'csr' is required.")
     body = re.sub(r"-----(BEGIN|END) (NEW )?CERTIFICATE REQUEST-----", "", text)
