@@ -7,16 +7,18 @@ can report all of them at once and the suite can count them for its summary line
 from __future__ import annotations
 
 import re
+import signal
 import time
 from collections import Counter
 from pathlib import Path
 
 from pancert.errors import PancertError
 from pancert.lifecycle.journal import Journal, PairRecord, Step, parse_ids
+from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import Firewall, tree
 from pancert.scm.common import request_id_in
 
-from .harness import Case, Result
+from .harness import Case, Result, settle
 
 PROFILE_FOLDER = "profiles"
 
@@ -196,3 +198,30 @@ def case_problems(case: Case, pairs: tuple[tuple[str, str], ...], *, converged: 
     if converged:
         problems += converged_problems(case, pairs)
     return problems + binding_problems(case)
+
+
+def crash_problems(
+    case: Case, point: tuple[str, str, str, str], pairs: tuple[tuple[str, str], ...]
+) -> list[str]:
+    """SIGKILL a run when ``point`` = (target, call kind, before/after, enroll/renew) is
+    reached, then rerun until settled: what the invariants find after the crash and after."""
+    target, kind, when, scenario = point
+    args = ["renew"]
+    if scenario == "renew":
+        first = case.run("renew")
+        assert first.code == 0, first.text
+        args = ["renew", "--force"]
+    process = case.agent.spawn(*args)
+    rule = case.add_fault(
+        target,
+        FaultRule(kind=kind, fault="kill", pgid=process.pid, when=when),  # type: ignore[arg-type]
+    )
+    out, err = process.communicate(timeout=300)
+    case.clear_faults()
+    assert rule.fired == 1, f"{kind} was never called: {case.calls()}"
+    assert process.returncode == -signal.SIGKILL, out + err
+    problems = case_problems(case, pairs, converged=False)
+    final = settle(case)
+    if final.code != 0 or "Traceback" in final.text:
+        problems.append(f"no convergence after the crash: {final.text[-600:]}")
+    return problems + case_problems(case, pairs, converged=True)

@@ -23,7 +23,7 @@ from pancert.sandbox.firewall import FirewallSettings
 
 from .conftest import Tally
 from .harness import HA_PAIRS, HA_PROFILES, PAIRS, Case, settle
-from .invariants import case_problems, journal_records
+from .invariants import case_problems, crash_problems, journal_records
 
 CRASH_POINTS = [
     ("scm", "token", "before", "enroll"),
@@ -113,26 +113,7 @@ def test_crash_then_rerun(
 def _crash_then_rerun(
     case: Case, tally: Tally, point: tuple[str, str, str, str], pairs: tuple[tuple[str, str], ...]
 ) -> None:
-    target, kind, when, scenario = point
-    args = ["renew"]
-    if scenario == "renew":
-        first = case.run("renew")
-        assert first.code == 0, first.text
-        args = ["renew", "--force"]
-    process = case.agent.spawn(*args)
-    rule = case.add_fault(
-        target,
-        FaultRule(kind=kind, fault="kill", pgid=process.pid, when=when),  # type: ignore[arg-type]
-    )
-    out, err = process.communicate(timeout=300)
-    case.clear_faults()
-    assert rule.fired == 1, f"{kind} was never called: {case.calls()}"
-    assert process.returncode == -signal.SIGKILL, out + err
-    problems = case_problems(case, pairs, converged=False)
-    final = settle(case)
-    if final.code != 0 or "Traceback" in final.text:
-        problems.append(f"no convergence after the crash: {final.text[-600:]}")
-    problems += case_problems(case, pairs, converged=True)
+    problems = crash_problems(case, point, pairs)
     for pair in case.world.ha_pairs:
         problems += [
             f"{pair.name}: a write reached the passive peer: {w}" for w in pair.passive_writes

@@ -6,22 +6,20 @@ run again until it converges with no order placed twice and no sslId lost."""
 from __future__ import annotations
 
 import dataclasses
-import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pancert.lifecycle.naming import is_rotation_of
-from pancert.sandbox.faults import FaultRule
 from pancert.sandbox.firewall import FirewallSettings, tree
 from pancert.sandbox.panorama import TEMPLATE
 from pancert.sandbox.panorama.panorama import template_xpath
 from pancert.sandbox.world import PANORAMA_PROFILES
 
 from .conftest import Tally
-from .harness import Case, settle
-from .invariants import case_problems, journal_records
+from .harness import Case
+from .invariants import crash_problems, journal_records
 
 PROFILES = (
     PANORAMA_PROFILES[0],
@@ -95,29 +93,10 @@ def _template_problems(case: Case) -> list[str]:
 def test_panorama_crash_then_rerun(
     tmp_path: Path, tally: Tally, point: tuple[str, str, str, str]
 ) -> None:
-    target, kind, when, scenario = point
     case = Case.start(tmp_path, PROFILES, fw=FirewallSettings(commit_duration_s=0.0))
     case.world.panorama.settings.commit_duration_s = 0.0
     try:
-        args = ["renew"]
-        if scenario == "renew":
-            first = case.run("renew")
-            assert first.code == 0, first.text
-            args = ["renew", "--force"]
-        process = case.agent.spawn(*args)
-        rule = case.add_fault(
-            target,
-            FaultRule(kind=kind, fault="kill", pgid=process.pid, when=when),  # type: ignore[arg-type]
-        )
-        out, err = process.communicate(timeout=300)
-        case.clear_faults()
-        assert rule.fired == 1, f"{kind} was never called: {case.calls()}"
-        assert process.returncode == -signal.SIGKILL, out + err
-        problems = case_problems(case, DEVICE_PAIRS, converged=False)
-        final = settle(case)
-        if final.code != 0 or "Traceback" in final.text:
-            problems.append(f"no convergence after the crash: {final.text[-600:]}")
-        problems += case_problems(case, DEVICE_PAIRS, converged=True)
+        problems = crash_problems(case, point, DEVICE_PAIRS)
         problems += _template_problems(case)
         for fw in case.firewalls:
             if fw.refused_key_exports:
