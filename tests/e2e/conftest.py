@@ -23,6 +23,9 @@ from pancert.sandbox.world import DEMO_PROFILES, ProfileSpec, SandboxWorld
 FAST_FIREWALL = FirewallSettings(commit_duration_s=0.0)
 """Commits finish at once, so a run's first job poll already sees FIN."""
 FAST_CONFIG: dict[str, Any] = {"sectigo_sleep_download": 0}
+WAIT_SCALE = "0.02"
+"""pancert's own sleeps at 1/50 (src/pancert/commands/_waits.py): SCM's "being processed"
+still costs a second collect, 0.1 s later instead of 5 s; test_waits.py keeps the default."""
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Agent:
     def __init__(self, world: SandboxWorld, config: Path) -> None:
         self.world = world
         self.config = config
-        self.env = dict(os.environ, PANCERT_ACCEPT_EULA="yes")
+        self.env = dict(os.environ, PANCERT_ACCEPT_EULA="yes", PANCERT_TEST_WAIT_SCALE=WAIT_SCALE)
         self.env.pop("sectigo_pycert_config", None)
 
     def command(self, *args: str) -> list[str]:

@@ -44,6 +44,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, profile_required: bool) 
 
 def run_action(args: argparse.Namespace, mode: Mode) -> int:
     from pancert.commands._exits import for_run
+    from pancert.commands._waits import scaled_sleep
     from pancert.config import load_config
     from pancert.lifecycle.outcome import Status
     from pancert.lifecycle.pair import RunSettings
@@ -84,6 +85,7 @@ def run_action(args: argparse.Namespace, mode: Mode) -> int:
         collect_timeout=loaded.app.collect_timeout,
         commit_timeout=loaded.app.commit_timeout,
         anchors=trust_anchors(loaded.app.scm_ca_bundle),
+        sleep=scaled_sleep(os.environ),
     )
 
     async def run(chosen: RunSettings) -> RunReport:
