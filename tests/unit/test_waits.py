@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from pancert.commands import _waits
 from pancert.commands._waits import ENV, scale_from, scaled_sleep
 
 
@@ -27,7 +26,7 @@ def test_a_scale_divides_each_nominal_wait(monkeypatch: pytest.MonkeyPatch) -> N
     async def record(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(_waits.asyncio, "sleep", record)
+    monkeypatch.setattr("pancert.commands._waits.asyncio.sleep", record)
     sleep = scaled_sleep({ENV: "0.02"})
     assert sleep is not None
 

@@ -29,7 +29,7 @@ def scale_from(environ: Mapping[str, str]) -> float | None:
 
 
 def scaled_sleep(environ: Mapping[str, str]) -> Sleep | None:
-    """A sleep taking ``scale`` × the nominal seconds, or None for the real ``asyncio.sleep``."""
+    """A sleep of ``scale`` times the nominal seconds, or None for the real ``asyncio.sleep``."""
     scale = scale_from(environ)
     if scale is None:
         return None
