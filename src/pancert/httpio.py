@@ -52,21 +52,27 @@ _OWN_HEADERS = frozenset({b"host", b"content-length", b"transfer-encoding", b"co
 @contextmanager
 def _mapped(method: str, url: str) -> Iterator[None]:
     """aiohttp's exceptions as httpx's, split by whether the request can have been sent."""
-    request = httpx.Request(method, url)
     try:
         yield
     except aiohttp.ConnectionTimeoutError as exc:  # connecting, or waiting for the pool
-        raise httpx.ConnectTimeout(str(exc) or "timed out connecting", request=request) from exc
+        raise httpx.ConnectTimeout(
+            str(exc) or "timed out connecting", request=_r(method, url)
+        ) from exc
     except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS handshake: never sent
-        raise httpx.ConnectError(str(exc), request=request) from exc
+        raise httpx.ConnectError(str(exc), request=_r(method, url)) from exc
     except aiohttp.InvalidURL as exc:
-        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
+        raise httpx.UnsupportedProtocol(str(exc), request=_r(method, url)) from exc
     except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
-        raise httpx.ReadTimeout(str(exc) or "timed out reading", request=request) from exc
+        raise httpx.ReadTimeout(str(exc) or "timed out reading", request=_r(method, url)) from exc
     except aiohttp.ClientResponseError as exc:  # an unparsable status line or headers
-        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+        raise httpx.RemoteProtocolError(str(exc), request=_r(method, url)) from exc
     except (aiohttp.ClientError, OSError) as exc:  # dropped after sending, or mid-body
-        raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+        raise httpx.ReadError(str(exc) or type(exc).__name__, request=_r(method, url)) from exc
+
+
+def _r(method: str, url: str) -> httpx.Request:
+    # built only for an exception: an httpx.Request per call costs as much as the call
+    return httpx.Request(method, url)
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
