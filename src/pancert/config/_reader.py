@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from cryptography import x509
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from pancert.config._cache import DocumentCache
 from pancert.config.acme import AcmeCredential, is_acme_body
 from pancert.config.fields import prepare, problems_from, profile_name
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
@@ -35,8 +36,12 @@ MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 class Reader:
     """Accumulates problems per file and per firewall/credential while reading."""
 
-    def __init__(self, app: AppConfig, warnings: list[str]) -> None:
+    def __init__(
+        self, app: AppConfig, warnings: list[str], documents: DocumentCache | None = None
+    ) -> None:
         self.app = app
+        # profiles only: the credentials file is always parsed afresh, never stored
+        self._profile = documents.document if documents is not None else read_document
         self.warnings = warnings
         self.file_problems: list[Problem] = []
         self.fw_problems: dict[str, list[Problem]] = {}
@@ -113,7 +118,7 @@ class Reader:
     def firewall(self, path: Path) -> FirewallProfile | None:
         name = profile_name(path.name)
         try:
-            doc = read_document(path, gnupg_home=self.app.gnupg_home)
+            doc = self._profile(path, gnupg_home=self.app.gnupg_home)
         except ConfigError as exc:
             self.fw_problems[name] = exc.problems
             return None
@@ -203,7 +208,7 @@ class Reader:
             profile = None
             if not problems:
                 try:
-                    doc = read_document(path, gnupg_home=self.app.gnupg_home)
+                    doc = self._profile(path, gnupg_home=self.app.gnupg_home)
                     profile, problems = self._model(
                         CertificateProfile, doc.data, path, {"name": name, "source": path}
                     )

@@ -1,0 +1,204 @@
+"""The parsed-profile cache (pancert/config/_cache.py): a hit only for the very same text,
+nothing secret ever stored, a broken cache file is no cache, and the file is 0600."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, SecretStr
+
+from pancert.config import load_config
+from pancert.config._cache import CACHE_FILE, SECRET_HINTS, DocumentCache
+from pancert.config.acme import AcmeCredential
+from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
+from pancert.config.profile import CertificateProfile
+from pancert.errors import ConfigError
+from tests.unit.test_config_support import CREDENTIAL, FIREWALL, make_folder, write
+
+
+def _cache(cfg: Path) -> Path:
+    return cfg.parent / CACHE_FILE
+
+
+def _entries(cfg: Path) -> dict[str, Any]:
+    files = json.loads(_cache(cfg).read_text())["files"]
+    assert isinstance(files, dict)
+    return files
+
+
+def _tamper(cfg: Path, profile: Path, field: str, value: Any) -> None:
+    """Change one stored value, keeping its digest: a later load shows whether it was used."""
+    payload = json.loads(_cache(cfg).read_text())
+    payload["files"][str(profile)]["data"][field] = value
+    _cache(cfg).write_text(json.dumps(payload))
+
+
+def test_the_second_load_takes_the_parse_from_the_cache(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env)
+    first = load_config(str(cfg))
+    assert str(isolated_env / "web.yaml") in _entries(cfg)
+    _tamper(cfg, isolated_env / "web.yaml", "sectigo_csr_domain", "cached.example.com")
+    second = load_config(str(cfg))
+    assert first.profiles["web"].common_name == "www.example.com"
+    assert second.profiles["web"].common_name == "cached.example.com"
+
+
+def test_an_edit_of_the_same_size_and_time_is_a_miss(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, profiles={"web": {"sectigo_csr_domain": "aaa.example.com"}})
+    profile = isolated_env / "web.yaml"
+    load_config(str(cfg))
+    before = profile.stat()
+    profile.write_text(profile.read_text().replace("aaa.example.com", "bbb.example.com"))
+    os.utime(profile, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert profile.stat().st_size == before.st_size
+    assert load_config(str(cfg)).profiles["web"].common_name == "bbb.example.com"
+
+
+@pytest.mark.parametrize("garbage", ["{not json", '{"header": 1}', "[]", '{"files": {"x": 1}}'])
+def test_a_corrupt_cache_file_is_an_empty_cache_and_is_rewritten(
+    isolated_env: Path, garbage: str
+) -> None:
+    cfg = make_folder(isolated_env)
+    write(_cache(cfg), garbage)
+    assert load_config(str(cfg)).profiles["web"].common_name == "www.example.com"
+    assert str(isolated_env / "web.yaml") in _entries(cfg)
+
+
+def test_a_stored_entry_of_a_file_that_no_longer_parses_is_not_used(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env)
+    load_config(str(cfg))
+    write(isolated_env / "web.yaml", "a: [1\n")
+    loaded = load_config(str(cfg))
+    assert "web" in loaded.broken_profiles
+    assert "malformed YAML" in loaded.broken_profiles["web"][0].message
+
+
+def test_messages_are_the_same_from_the_cache(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, profiles={"web": {"sectigo_csr_key_size": 1000}})
+    first = load_config(str(cfg)).broken_profiles
+    assert str(isolated_env / "web.yaml") in _entries(cfg)
+    assert load_config(str(cfg)).broken_profiles == first
+
+
+def test_secrets_are_never_stored(isolated_env: Path) -> None:
+    cfg = make_folder(
+        isolated_env,
+        profiles={"web": {}, "noted": "# the token lives elsewhere\n" + _plain_profile()},
+        firewalls={"fw_one": {}, "fw_two": {"paloalto_api_key": None, "paloalto_panorama": "x"}},
+    )
+    load_config(str(cfg))
+    entries = _entries(cfg)
+    text = _cache(cfg).read_text()
+    for secret in (FIREWALL["paloalto_api_key"], CREDENTIAL["sectigo_cm_user_secret"]):
+        assert secret not in text
+    assert str(isolated_env / "fw_one.yaml") not in entries
+    assert str(isolated_env / "sectigo_credentials.yaml") not in entries
+    assert str(isolated_env / "config.yaml") not in entries
+    assert str(isolated_env / "noted.yaml") not in entries
+    assert str(isolated_env / "fw_two.yaml") in entries
+    assert str(isolated_env / "web.yaml") in entries
+
+
+def _plain_profile() -> str:
+    return (
+        "paloalto_fw_profile: fw_one\nscm_credential_detail: MAIN\n"
+        "sectigo_csr_domain: noted.example.com\nsectigo_csr_key_type: RSA\n"
+        "sectigo_csr_key_size: 2048\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "when: 2024-01-01\n",  # a timestamp
+        "ratio: 1.5\n",  # a float
+        "tagged: !custom 1\n",
+        "hex: 0x10\n",  # an int that keeps its spelling
+        "block: |\n  two\n  lines\n",  # a styled string
+        "anchor: &a [1]\nalias: *a\n",  # shared objects
+        "1: one\n",  # a key that is not text
+    ],
+)
+def test_values_json_cannot_hold_exactly_are_parsed_every_time(
+    isolated_env: Path, extra: str
+) -> None:
+    cfg = make_folder(isolated_env, profiles={"web": _plain_profile() + extra, "plain": {}})
+    load_config(str(cfg))
+    assert str(isolated_env / "web.yaml") not in _entries(cfg)
+    assert str(isolated_env / "plain.yaml") in _entries(cfg)
+
+
+def test_the_cache_file_is_0600_even_when_it_was_not(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env)
+    load_config(str(cfg))
+    assert stat.S_IMODE(_cache(cfg).stat().st_mode) == 0o600
+    _cache(cfg).chmod(0o644)
+    write(isolated_env / "other.yaml", _plain_profile())
+    load_config(str(cfg))
+    assert stat.S_IMODE(_cache(cfg).stat().st_mode) == 0o600
+    assert str(isolated_env / "other.yaml") in _entries(cfg)
+
+
+def test_removed_files_leave_the_cache(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, profiles={"web": {}, "gone": {}})
+    load_config(str(cfg))
+    assert str(isolated_env / "gone.yaml") in _entries(cfg)
+    (isolated_env / "gone.yaml").unlink()
+    load_config(str(cfg))
+    assert str(isolated_env / "gone.yaml") not in _entries(cfg)
+
+
+def test_no_state_folder_no_cache_and_no_folder_made(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, config={"pancert_state_path": "state"})
+    load_config(str(cfg))
+    assert not (isolated_env / "state").exists()
+
+
+def test_an_unwritable_state_folder_only_costs_time(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env)
+    write(_cache(cfg).parent, "a file, where the cache folder would be")
+    assert load_config(str(cfg)).profiles["web"].common_name == "www.example.com"
+
+
+def test_a_parse_error_still_names_file_and_line(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env)
+    cache = DocumentCache(isolated_env)
+    write(isolated_env / "bad.yaml", "a: 1\na: 2\n")
+    with pytest.raises(ConfigError) as caught:
+        cache.document(isolated_env / "bad.yaml")
+    problem = caught.value.problems[0]
+    assert problem.file == str(isolated_env / "bad.yaml")
+    assert "line 2" in problem.message
+    assert "line 1" in problem.message
+    assert cfg.exists()
+
+
+@pytest.mark.parametrize(
+    "model", [AppConfig, FirewallProfile, ScmCredential, AcmeCredential, CertificateProfile]
+)
+def test_every_secret_field_is_caught_by_a_hint(model: type[BaseModel]) -> None:
+    secret = [
+        info.alias
+        for info in model.model_fields.values()
+        if SecretStr in _types(info.annotation) and info.alias
+    ]
+    assert bool(secret) == (model is not CertificateProfile)
+    for alias in secret:
+        assert any(h in alias.lower() for h in SECRET_HINTS), alias
+
+
+def _types(annotation: Any) -> set[Any]:
+    found = {annotation}
+    for inner in getattr(annotation, "__args__", ()) or ():
+        found |= _types(inner)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None:
+        found |= _types(origin)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        found.add(meta)
+    return found
