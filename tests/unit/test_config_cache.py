@@ -85,23 +85,82 @@ def test_messages_are_the_same_from_the_cache(isolated_env: Path) -> None:
     assert load_config(str(cfg)).broken_profiles == first
 
 
+_URL = "paloalto_url: https://192.0.2.1\n"
+_BLOCK_FIREWALL = "".join(f"{key}: {value}\n" for key, value in FIREWALL.items())
+
+
 def test_secrets_are_never_stored(isolated_env: Path) -> None:
     cfg = make_folder(
         isolated_env,
-        profiles={"web": {}, "noted": "# the token lives elsewhere\n" + _plain_profile()},
-        firewalls={"fw_one": {}, "fw_two": {"paloalto_api_key": None, "paloalto_panorama": "x"}},
+        profiles={"web": {}, "noted": "# the old token was xyzzy-0123456789\n" + _plain_profile()},
+        firewalls={
+            "fw_one": _BLOCK_FIREWALL,
+            "fw_two": {"paloalto_api_key": None, "paloalto_panorama": "x"},
+            "fw_misspelt": _URL + "paloalto_api_kye: misspelt-0123456789\n",
+            "fw_escaped": _URL + 'paloalto_api_key: "esc\\x41ped-0123456789"\n',
+        },
     )
     load_config(str(cfg))
     entries = _entries(cfg)
     text = _cache(cfg).read_text()
-    for secret in (FIREWALL["paloalto_api_key"], CREDENTIAL["sectigo_cm_user_secret"]):
+    for secret in (
+        FIREWALL["paloalto_api_key"],
+        CREDENTIAL["sectigo_cm_user_secret"],
+        "misspelt-0123456789",
+        "escAped-0123456789",
+        "esc\\x41ped",
+        "xyzzy",
+    ):
         assert secret not in text
-    assert str(isolated_env / "fw_one.yaml") not in entries
-    assert str(isolated_env / "sectigo_credentials.yaml") not in entries
-    assert str(isolated_env / "config.yaml") not in entries
-    assert str(isolated_env / "noted.yaml") not in entries
-    assert str(isolated_env / "fw_two.yaml") in entries
-    assert str(isolated_env / "web.yaml") in entries
+    assert entries[str(isolated_env / "fw_one.yaml")]["data"]["paloalto_api_key"] is None
+    for never in ("sectigo_credentials", "config", "fw_misspelt", "fw_escaped"):
+        assert str(isolated_env / f"{never}.yaml") not in entries
+    for stored in ("fw_two", "web", "noted"):
+        assert str(isolated_env / f"{stored}.yaml") in entries
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "paloalto_api_key: one-line-0123456789\n",
+        "paloalto_api_key:\n  next-line-0123456789\n",
+        "paloalto_api_key: folded-0123\n  456789\n",
+        "paloalto_api_key: 'quoted-0123456789'\n",
+        "Paloalto_API_Key: 'case-0123456789'  \n",
+    ],
+)
+def test_a_firewall_key_comes_back_from_the_same_text(isolated_env: Path, written: str) -> None:
+    body = "paloalto_url: https://192.0.2.1\n" + written + "paloalto_commit_user: admin\n"
+    cfg = make_folder(isolated_env, firewalls={"fw_one": body})
+    expected = load_config(str(cfg)).firewalls["fw_one"].api_key
+    assert expected is not None
+    fw = isolated_env / "fw_one.yaml"
+    assert expected.get_secret_value() not in _cache(cfg).read_text()
+    _tamper(cfg, fw, "paloalto_commit_user", "from-the-cache")
+    again = load_config(str(cfg)).firewalls["fw_one"]
+    assert again.commit_user == "from-the-cache"
+    assert again.api_key == expected
+    assert again.api_key.get_secret_value() in (
+        "one-line-0123456789",
+        "next-line-0123456789",
+        "folded-0123 456789",
+        "quoted-0123456789",
+        "case-0123456789",
+    )
+
+
+def test_a_tampered_secret_position_is_a_miss(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, firewalls={"fw_one": _BLOCK_FIREWALL})
+    fw = isolated_env / "fw_one.yaml"
+    load_config(str(cfg))
+    payload = json.loads(_cache(cfg).read_text())
+    payload["files"][str(fw)]["secrets"]["paloalto_api_key"] = [99, 0, 0]
+    payload["files"][str(fw)]["data"]["paloalto_url"] = "https://203.0.113.9"
+    _cache(cfg).write_text(json.dumps(payload))
+    loaded = load_config(str(cfg)).firewalls["fw_one"]
+    assert loaded.url == FIREWALL["paloalto_url"]
+    assert loaded.api_key is not None
+    assert loaded.api_key.get_secret_value() == FIREWALL["paloalto_api_key"]
 
 
 def _plain_profile() -> str:

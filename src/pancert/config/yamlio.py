@@ -46,6 +46,7 @@ __all__ = [
     "parse_document",
     "read_document",
     "read_text",
+    "register_secret_values",
 ]
 
 MAX_BYTES = 1024 * 1024
@@ -135,7 +136,7 @@ def read_document(path: Path, *, gnupg_home: Path | None = None) -> Document:
 
 def parse_document(path: Path, text: str, *, gnupg_home: Path | None = None) -> Document:
     """:func:`read_document` on ``text`` already read from ``path``."""
-    _register_secret_values(text)
+    register_secret_values(text)
     try:
         data = _parsed(path, text)
     except DuplicateKeyError as exc:
@@ -168,7 +169,7 @@ def _where(mark: Any) -> str:
     return f" at line {mark.line + 1}, column {mark.column + 1}"
 
 
-def _register_secret_values(text: str) -> None:
+def register_secret_values(text: str) -> None:
     """Mask every secret field's value as written, before the parser may quote it: on the
     key's line, or (a long value) on the more indented lines that follow."""
     for match in _SECRET_LINE.finditer(text):
