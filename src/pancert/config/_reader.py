@@ -65,7 +65,7 @@ class Reader:
             obj = model.model_validate({**data, **extra}, context={"base": file.parent})
         except ValidationError as exc:
             return None, problems + problems_from(exc, str(file), prefix)
-        for value in obj.model_dump().values():
+        for value in vars(obj).values():  # the fields as validated; model_dump would copy
             if isinstance(value, SecretStr):
                 register_secret(value.get_secret_value())
         return (obj if not problems else None), problems
