@@ -218,6 +218,29 @@ def test_no_state_folder_no_cache_and_no_folder_made(isolated_env: Path) -> None
     assert not (isolated_env / "state").exists()
 
 
+@pytest.mark.parametrize("linked", ["state", "cache", "file"])
+def test_nothing_is_read_or_written_through_a_symbolic_link(
+    isolated_env: Path, linked: str
+) -> None:
+    elsewhere = isolated_env / "elsewhere"
+    elsewhere.mkdir()
+    cfg = make_folder(
+        isolated_env / "site", config={"pancert_state_path": str(isolated_env / "st")}
+    )
+    state = isolated_env / "st"
+    if linked == "state":
+        state.symlink_to(elsewhere)
+    else:
+        state.mkdir()
+        if linked == "cache":
+            (state / "cache").symlink_to(elsewhere)
+        else:
+            (state / "cache").mkdir()
+            (state / CACHE_FILE).symlink_to(elsewhere / "target.json")
+    load_config(str(cfg))
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_an_unwritable_state_folder_only_costs_time(isolated_env: Path) -> None:
     cfg = make_folder(isolated_env)
     write(_cache(cfg).parent, "a file, where the cache folder would be")

@@ -64,8 +64,11 @@ class DocumentCache:
 
     def __init__(self, state_path: Path) -> None:
         self.file = state_path / CACHE_FILE
-        self._writable = state_path.is_dir()
-        self._stored = self._load()
+        # the run refuses a linked state folder later (pancert.fileio.private_folder); the
+        # cache must not write through one first, nor through a linked folder or file of its own
+        links = (state_path, self.file.parent, self.file)
+        self._usable = state_path.is_dir() and not any(p.is_symlink() for p in links)
+        self._stored = self._load() if self._usable else {}
         self._used: dict[str, dict[str, Any]] = {}
         self._changed = False
 
@@ -74,8 +77,6 @@ class DocumentCache:
 
     def _load(self) -> dict[str, Any]:
         try:
-            if self.file.is_symlink():
-                return {}
             found = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):
             return {}
@@ -109,7 +110,7 @@ class DocumentCache:
     def save(self) -> None:
         """Write the entries of this load (files gone since are dropped); never fails: the
         cache only saves time."""
-        if not self._writable or not (self._changed or self._used.keys() != self._stored.keys()):
+        if not self._usable or not (self._changed or self._used.keys() != self._stored.keys()):
             return
         payload = json.dumps({"header": self._header(), "files": self._used}, separators=(",", ":"))
         with contextlib.suppress(OSError):
