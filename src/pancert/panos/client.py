@@ -17,6 +17,7 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
+from pancert.httpio import async_client
 from pancert.panos import builders, jobs, parsers, xpaths
 from pancert.panos.chain import order_chain
 from pancert.panos.errors import (
@@ -384,7 +385,7 @@ async def open_client(
     ``learned_pins``: management certificates earlier runs installed and adopted."""
     verify = build_verify(ca_bundle, fingerprint, insecure)
     identity = None if insecure else TlsIdentity(ca_bundle, learned_pins)
-    async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:
+    async with async_client(verify=verify, timeout=timeout) as http:
         client = PanosClient(url, api_key, http, identity)
         try:
             yield client
