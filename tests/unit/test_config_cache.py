@@ -212,10 +212,19 @@ def test_removed_files_leave_the_cache(isolated_env: Path) -> None:
     assert str(isolated_env / "gone.yaml") not in _entries(cfg)
 
 
-def test_no_state_folder_no_cache_and_no_folder_made(isolated_env: Path) -> None:
-    cfg = make_folder(isolated_env, config={"pancert_state_path": "state"})
+def test_a_missing_state_folder_is_made_private_for_the_cache(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, config={"pancert_state_path": "state/inner"})
     load_config(str(cfg))
-    assert not (isolated_env / "state").exists()
+    for folder in (isolated_env / "state", isolated_env / "state" / "inner"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert str(isolated_env / "web.yaml") in _entries(isolated_env / "state" / "inner" / "x")
+
+
+def test_a_state_path_that_is_a_file_is_left_alone(isolated_env: Path) -> None:
+    cfg = make_folder(isolated_env, config={"pancert_state_path": "state"})
+    write(isolated_env / "state", "not a folder")
+    assert load_config(str(cfg)).profiles["web"].common_name == "www.example.com"
+    assert (isolated_env / "state").read_text() == "not a folder"
 
 
 @pytest.mark.parametrize("linked", ["state", "cache", "file"])

@@ -67,7 +67,9 @@ class DocumentCache:
         # the run refuses a linked state folder later (pancert.fileio.private_folder); the
         # cache must not write through one first, nor through a linked folder or file of its own
         links = (state_path, self.file.parent, self.file)
-        self._usable = state_path.is_dir() and not any(p.is_symlink() for p in links)
+        # a first run makes the state folder after loading: the cache makes it (0700) first
+        fresh = not state_path.exists()
+        self._usable = (fresh or state_path.is_dir()) and not any(p.is_symlink() for p in links)
         self._stored = self._load() if self._usable else {}
         self._used: dict[str, dict[str, Any]] = {}
         self._changed = False
