@@ -21,6 +21,7 @@ behaviour as before).
 
 from __future__ import annotations
 
+import asyncio.sslproto
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,13 @@ from typing import Any
 
 import aiohttp
 import httpx
+
+# asyncio's TLS layer allocates (and zero-fills) a 256 KiB read buffer per connection
+# (CPython's Lib/asyncio/sslproto.py, SSLProtocol.max_size). With one pooled connection per
+# firewall and 200 firewalls at once that is 50 MB of resident memory for replies of a few
+# kilobytes; a TLS record is at most 16 KiB (RFC 8446 §5.1), so 64 KiB still reads several
+# records per call. pancert is the application, so the process-wide setting is its to make.
+asyncio.sslproto.SSLProtocol.max_size = 64 * 1024
 
 # Below the idle timeout of common servers (uvicorn and Apache: 5 s), so a pooled connection
 # is dropped by pancert before the server closes it under a request in flight.

@@ -8,6 +8,7 @@ import datetime as dt
 import gzip
 import ipaddress
 import json
+import secrets
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -181,7 +182,7 @@ def test_an_untrusted_certificate_fails_the_handshake_with_the_ssl_cause(tmp_pat
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(certificate, tmp_path / "key.pem")
 
-    async def scenario() -> tuple[BaseException, int]:
+    async def scenario() -> tuple[BaseException, int, str]:
         async with serve(_echo, server_context) as url:
             async with async_client(verify=ssl.create_default_context()) as client:
                 try:
@@ -190,9 +191,13 @@ def test_an_untrusted_certificate_fails_the_handshake_with_the_ssl_cause(tmp_pat
                     failure: BaseException = exc
             trusted = ssl.create_default_context(cafile=str(certificate))
             async with async_client(verify=trusted) as client:
-                return failure, (await client.post(url, data={"a": "b"})).status_code
+                # larger than the TLS read buffer pancert sets: read over several calls
+                reply = await client.post(url, data={"a": big})
+                return failure, reply.status_code, reply.json()["body"]
 
-    failure, status = asyncio.run(scenario())
+    big = secrets.token_hex(200 * 1024)
+    failure, status, echoed = asyncio.run(scenario())
+    assert echoed == f"a={big}"
     cause: BaseException | None = failure
     while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
         cause = cause.__cause__ or cause.__context__

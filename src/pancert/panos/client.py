@@ -65,6 +65,7 @@ class PanosClient:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         register_secret(self._key.get_secret_value())
         self.transport = Transport(self._url, self._key, http, identity)
+        self._vsys_export_refused = False
 
     # -- transport ------------------------------------------------------------------------
 
@@ -196,12 +197,18 @@ class PanosClient:
         """The CSR of the pending entry ``name``. For a vsys location, when the export does
         not answer it (no public tool sends ``vsys`` on ``type=export``, panos.md §5), the
         CSR is read from the entry's ``<csr>`` in the candidate configuration."""
-        try:
-            body = await self._export(name, location, "pkcs10")
-        except (PanosApiError, PanosReplyError):
-            if location.is_shared:
-                raise
+        if not location.is_shared and self._vsys_export_refused:
             body = await self._entry_csr(name, location)
+        else:
+            try:
+                body = await self._export(name, location, "pkcs10")
+            except (PanosApiError, PanosReplyError):
+                if location.is_shared:
+                    raise
+                # the same device answers the next vsys export the same way: read the CSR
+                # from the configuration straight away (one call per certificate, not two)
+                self._vsys_export_refused = True
+                body = await self._entry_csr(name, location)
         if b"-----BEGIN CERTIFICATE REQUEST-----" not in body:
             raise PanosReplyError(f"the CSR export of {name} is not a PEM certificate request")
         return body.decode("ascii")
