@@ -22,6 +22,7 @@ behaviour as before).
 from __future__ import annotations
 
 import asyncio.sslproto
+import functools
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -180,7 +181,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._session = None
 
 
+@functools.cache
 def _environment_proxy() -> bool:
+    # read once per process: the environment of a run does not change under it
     return bool(httpx._utils.get_environment_proxies())
 
 

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pancert.httpio import AiohttpTransport, async_client, post_form
+from pancert.httpio import AiohttpTransport, _environment_proxy, async_client, post_form
 from pancert.scm._http import _NOT_SENT as NOT_SENT_ERRORS
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -211,8 +211,10 @@ def test_a_proxy_in_the_environment_keeps_httpxs_own_transport(
     for name in ("HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    _environment_proxy.cache_clear()  # read once per process; this test changes it
     assert not isinstance(async_client()._transport, AiohttpTransport)
     monkeypatch.delenv("HTTPS_PROXY")
+    _environment_proxy.cache_clear()
     assert isinstance(async_client()._transport, AiohttpTransport)
 
 
