@@ -112,7 +112,6 @@ def _insecure(value: object, path: Path) -> bool:
 
 
 async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
-    import httpx
 
     from pancert.panos import PanosClient
     from pancert.panos.tls import build_verify
@@ -127,7 +126,9 @@ async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
     url = str(document["paloalto_url"]).strip()
     if "://" not in url:
         url = f"https://{url}"
-    async with httpx.AsyncClient(verify=verify, timeout=30) as http:
+    from pancert.httpio import async_client  # aiohttp only for this command, not for --help
+
+    async with async_client(verify=verify, timeout=30) as http:
         key = await PanosClient.keygen(url, user, password, http)
     return key.get_secret_value()
 
