@@ -30,13 +30,6 @@ from pancert.commands._exits import for_error  # noqa: E402
 from pancert.errors import PancertError  # noqa: E402
 from pancert.redaction import redact  # noqa: E402
 
-# httpx imports its own command-line client (click, pygments, rich's syntax and progress) on
-# ``import httpx`` unless that import fails, when it keeps a stub ``main`` instead
-# (https://github.com/encode/httpx/blob/master/httpx/__init__.py). pancert never runs httpx's
-# CLI; marking the module absent (nothing above imports httpx) saves about a fifth of every
-# pancert start-up.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-
 
 class Command(Protocol):
     NAME: str
