@@ -91,6 +91,7 @@ def build(
             latency_s=preset.scm_call_s,
             dv_issue_delay_s=preset.dv_issue_s,
             rate_limit_per_s=preset.scm_rate_per_s,
+            pending_collects=preset.pending_collects,
         ),
         firewall_settings=FirewallSettings(
             call_latency_s=preset.call_s,
