@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     preset = PRESETS[args.preset].scaled(args.time_scale)
     scenarios = tuple(args.scenarios.split(","))
-    started = time.perf_counter()
+    started, load = time.perf_counter(), load_average()
     with tempfile.TemporaryDirectory(prefix="pancert-bench-") as tmp:
         work = args.workdir or Path(tmp)
         bound = rotation_bound(preset, args.firewalls, args.certs_per_firewall)
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for line in bound.arithmetic:
             print(f"  {line}")
-        print("  load average at start: {:.2f} {:.2f} {:.2f}".format(*load_average()))
+        print("  load average at start: {:.2f} {:.2f} {:.2f}".format(*load))
         main_run = run_fleet(
             work / "main",
             preset,
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "certs_per_firewall": args.certs_per_firewall,
             "sequential_sample": args.sequential_sample,
         },
-        "machine": machine(),
+        "machine": machine(load),
         "bound_arithmetic": bound.arithmetic + noop_bound(preset).arithmetic,
         "details": {name: o.details() for name, o in main_run.items()},
         "scaling": points,

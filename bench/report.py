@@ -8,7 +8,6 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from bench.process import load_average
 from bench.scenarios import Figures, Outcome
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -61,13 +60,13 @@ def table(outcomes: dict[str, Outcome]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict[str, Any]:
+def machine(load_at_start: tuple[float, float, float]) -> dict[str, Any]:
     return {
         "platform": platform.platform(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
-        "load_average_at_start": [round(x, 2) for x in load_average()],
+        "load_average_at_start": [round(x, 2) for x in load_at_start],
     }
 
 
@@ -89,7 +88,9 @@ def plot(points: list[dict[str, float]], path: Path, title: str) -> Path:
     figure, (wall, cpu, rss) = plt.subplots(1, 3, figsize=(15, 4.5))
     wall.plot(certs, [p["wall_s"] for p in points], "o-", label="pancert (measured)")
     wall.plot(certs, [p["bound_s"] for p in points], "s--", label="tight bound")
-    wall.plot(certs, [p["sequential_s"] for p in points], "^:", label="sequential (extrapolated)")
+    if all(p["sequential_s"] > 0 for p in points):  # 0 when the run had no sequential sample
+        sequential = [p["sequential_s"] for p in points]
+        wall.plot(certs, sequential, "^:", label="sequential (extrapolated)")
     wall.set_yscale("log")
     wall.set_ylabel("wall time, s")
     wall.set_title("wall time")
