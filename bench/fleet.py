@@ -91,6 +91,9 @@ def build(
             latency_s=preset.scm_call_s,
             dv_issue_delay_s=preset.dv_issue_s,
             rate_limit_per_s=preset.scm_rate_per_s,
+            # The preset says how many "being processed" answers each order gets before the
+            # chain (0 here: issued on the first collect after the DV delay, as the bound's
+            # SCM term counts 2 calls per order; the sandbox's default is 1).
             pending_collects=preset.pending_collects,
         ),
         firewall_settings=FirewallSettings(

@@ -28,9 +28,10 @@ class Preset:
     """Requests per second per SCM account; 429 beyond."""
     mix: tuple[KeyType, ...] = field(default=(("RSA", 2048),))
     """Key type of certificate slot ``i`` on every firewall is ``mix[i % len(mix)]``."""
-    pending_collects: int = 1
+    pending_collects: int = 0
     """"Being processed" answers SCM gives each order before the chain, however early it was
-    issued (the sandbox's default, after the real service: docs/sandbox-fidelity.md)."""
+    issued. 0: the first collect after the DV delay returns the chain (the bound's 2 calls
+    per order); the sandbox's default is 1, after the real service (docs/sandbox-fidelity.md)."""
     time_scale: float = 1.0
 
     def scaled(self, factor: float) -> Preset:
