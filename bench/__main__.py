@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.presets import PRESETS, Preset, noop_bound, rotation_bound
+from bench.process import load_average
 from bench.report import RESULTS, machine, plot, table, write_json
 from bench.scenarios import SCENARIOS, Outcome, as_json, run_fleet
 
@@ -93,6 +94,7 @@ def _scaling(
                 "sequential_s": round(per_cert_seq * figures.certs, 1) if per_cert_seq else 0.0,
                 "peak_rss_mb": figures.peak_rss_mb,
                 "cpu_ms_per_cert": figures.cpu_ms_per_cert,
+                "agent_cpu_wait_s": figures.agent_cpu_wait_s,
                 "panos_calls_per_cert": figures.panos_calls_per_cert,
                 "scm_calls_per_cert": figures.scm_calls_per_cert,
             }
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     preset = PRESETS[args.preset].scaled(args.time_scale)
     scenarios = tuple(args.scenarios.split(","))
-    started = time.perf_counter()
+    started, load = time.perf_counter(), load_average()
     with tempfile.TemporaryDirectory(prefix="pancert-bench-") as tmp:
         work = args.workdir or Path(tmp)
         bound = rotation_bound(preset, args.firewalls, args.certs_per_firewall)
@@ -114,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for line in bound.arithmetic:
             print(f"  {line}")
+        print("  load average at start: {:.2f} {:.2f} {:.2f}".format(*load))
         main_run = run_fleet(
             work / "main",
             preset,
@@ -137,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "certs_per_firewall": args.certs_per_firewall,
             "sequential_sample": args.sequential_sample,
         },
-        "machine": machine(),
+        "machine": machine(load),
         "bound_arithmetic": bound.arithmetic + noop_bound(preset).arithmetic,
         "details": {name: o.details() for name, o in main_run.items()},
         "scaling": points,

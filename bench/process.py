@@ -34,6 +34,7 @@ class Measured:
     output: Path
     cpu_wait_s: float = 0.0
     """Time runnable but waiting for a CPU (main thread, from schedstat; 0 if unknown)."""
+    load_at_start: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def _cpu_wait(pid: int, done: threading.Event, last: list[float]) -> None:
@@ -48,6 +49,7 @@ def _cpu_wait(pid: int, done: threading.Event, last: list[float]) -> None:
 def measure(command: list[str], output: Path, env: dict[str, str] | None = None) -> Measured:
     """Run ``command`` to completion with stdout+stderr in ``output``; wall, CPU, peak RSS."""
     output.parent.mkdir(parents=True, exist_ok=True)
+    load = load_average()
     with output.open("w") as sink:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
@@ -66,7 +68,16 @@ def measure(command: list[str], output: Path, env: dict[str, str] | None = None)
         peak_rss_mb=usage.ru_maxrss / 1024,
         output=output,
         cpu_wait_s=waited[0],
+        load_at_start=load,
     )
+
+
+def load_average() -> tuple[float, float, float]:
+    """1, 5 and 15 minute load averages (zeros where the platform has none)."""
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (0.0, 0.0, 0.0)
 
 
 def agent_env() -> dict[str, str]:

@@ -35,6 +35,9 @@ class Figures:
     commits_per_firewall: float
     peak_rss_mb: float
     cpu_ms_per_cert: float
+    agent_cpu_wait_s: float
+    """Time the agent was runnable but had no CPU (other processes had it): a busy machine,
+    not a slow agent, when it is a large share of ``wall_s``."""
 
 
 @dataclass
@@ -48,8 +51,8 @@ class Outcome:
     sandbox_cpu_s: float = 0.0
     """CPU the sandbox process spent during the run: near ``wall_s`` means the sandbox, not
     pancert, was the bottleneck."""
-    agent_cpu_wait_s: float = 0.0
-    """Time the agent was runnable but had no CPU (other processes had it)."""
+    load_at_start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """The machine's 1, 5 and 15 minute load averages when the agent was started."""
     note: str = ""
 
     def details(self) -> dict[str, Any]:
@@ -60,7 +63,8 @@ class Outcome:
             "scm_calls_by_kind": self.scm_by_kind,
             "max_calls_per_firewall_by_kind": self.max_per_firewall,
             "sandbox_cpu_s": round(self.sandbox_cpu_s, 2),
-            "agent_cpu_wait_s": round(self.agent_cpu_wait_s, 2),
+            "agent_cpu_wait_s": self.figures.agent_cpu_wait_s,
+            "load_average_at_start": [round(x, 2) for x in self.load_at_start],
             "note": self.note,
         }
 
@@ -99,6 +103,7 @@ def _outcome(
         commits_per_firewall=round(commits * factor / firewalls, 3),
         peak_rss_mb=round(run.peak_rss_mb, 1),
         cpu_ms_per_cert=round(run.cpu_s * 1000 / certs, 2),
+        agent_cpu_wait_s=round(run.cpu_wait_s * factor, 2),
     )
     return Outcome(
         figures,
@@ -108,7 +113,7 @@ def _outcome(
         scm,
         _delta(after["panos_max_per_firewall"], before["panos_max_per_firewall"]),
         sandbox_cpu_s=after["cpu_s"] - before["cpu_s"],
-        agent_cpu_wait_s=run.cpu_wait_s * factor,
+        load_at_start=run.load_at_start,
     )
 
 
@@ -222,7 +227,7 @@ def _echo(name: str, outcome: Outcome) -> None:
     print(
         f"  {name}: {f.certs} certs, wall {f.wall_s:.2f} s, bound {f.bound_s:.2f} s, "
         f"ratio {f.ratio:.2f}, agent CPU {f.cpu_ms_per_cert * f.certs / 1000:.1f} s, "
-        f"sandbox CPU {outcome.sandbox_cpu_s:.1f} s, agent waited {outcome.agent_cpu_wait_s:.1f} s "
+        f"sandbox CPU {outcome.sandbox_cpu_s:.1f} s, agent waited {f.agent_cpu_wait_s:.1f} s "
         f"for a CPU ({status})",
         flush=True,
     )

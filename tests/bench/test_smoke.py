@@ -29,6 +29,7 @@ FIELDS = {
     "commits_per_firewall",
     "peak_rss_mb",
     "cpu_ms_per_cert",
+    "agent_cpu_wait_s",
 }
 
 
@@ -73,6 +74,9 @@ def _check_shape(document: dict[str, Any]) -> None:
     assert document["preset"]["name"] == "fast"
     assert document["preset"]["time_scale"] == 0.05
     assert document["machine"]["cpus"] >= 1
+    assert len(document["machine"]["load_average_at_start"]) == 3
+    for name in ("enroll_all", "noop", "renew_all"):
+        assert len(document["details"][name]["load_average_at_start"]) == 3
 
 
 def _check_bound(document: dict[str, Any]) -> None:
@@ -101,4 +105,5 @@ def _check_scaling(document: dict[str, Any], tmp_path: Path) -> None:
     points = document["scaling"]
     assert [p["certs"] for p in points] == [PER_FIREWALL, FIREWALLS * PER_FIREWALL]
     assert all(p["sequential_s"] > 0 and p["bound_s"] > 0 for p in points)
+    assert all(p["agent_cpu_wait_s"] >= 0 and p["peak_rss_mb"] > 0 for p in points)
     assert (tmp_path / "scaling.png").read_bytes().startswith(b"\x89PNG")

@@ -202,6 +202,8 @@ class FakeCA:
         self.api = api
         self.days = days
         self.pending = False
+        self.answers: list[str | None] = []
+        """Statuses of "being processed" answers to give before the chain, one per collect."""
         self.orders: dict[int, EnrollRequest] = {}
         self.calls: list[str] = []
         self.retired: list[tuple[int, int, bool]] = []
@@ -222,6 +224,8 @@ class FakeCA:
         self._call("collect")
         if self.pending:
             return Pending(order_id, "Applied")
+        if self.answers:
+            return Pending(order_id, self.answers.pop(0))
         request = self.orders[order_id]
         now = dt.datetime.now(dt.UTC)
         leaf = self.ca.sign_csr(

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from pancert.panos import PanosClient, errors
-from pancert.panos import jobs as jobs_module
 from pancert.panos.models import SHARED, Location
 from tests.panos.conftest import Sandbox
 from tests.panos.helpers import csr_request
@@ -63,7 +62,7 @@ def test_polling_backs_off_and_times_out(make_sandbox: object) -> None:
             await client.wait_for_job(result.job_id, 100, sleep=naps)
 
     box.run(scenario)
-    assert naps.asked[:3] == [2.0, 3.0, 4.5]
+    assert naps.asked[:7] == [0.5, 0.5, 1.0, 2.0, 3.0, 4.5, 6.75]
     assert all(b >= a for a, b in zip(naps.asked, naps.asked[1:], strict=False))
     assert max(naps.asked) <= 30.0
     assert sum(naps.asked) <= 100
@@ -200,18 +199,3 @@ def test_running_reads_show_only_what_a_commit_published(sandbox: Sandbox) -> No
         assert await client.references_to("new", SHARED, running=True)
 
     sandbox.run(scenario)
-
-
-@pytest.mark.parametrize(
-    ("scheduled", "waited", "progress", "expected"),
-    [
-        pytest.param(4.5, 0.0, 0, 4.5, id="no-progress-yet-keeps-the-schedule"),
-        pytest.param(4.5, 5.0, 50, 4.5, id="later-than-the-schedule-keeps-the-schedule"),
-        pytest.param(6.75, 8.0, 80, 2.0, id="almost-done-polls-soon-but-not-under-2s"),
-        pytest.param(6.75, 5.0, 60, 3.3333333333333335, id="brought-forward-to-the-estimate"),
-    ],
-)
-def test_polls_are_brought_forward_by_the_jobs_progress(
-    scheduled: float, waited: float, progress: int, expected: float
-) -> None:
-    assert jobs_module.next_poll(scheduled, waited, progress) == pytest.approx(expected)

@@ -61,16 +61,22 @@ class RunSettings:
 
 
 COLLECT_FIRST_RETRY_S = 5.0
+"""After "being processed" on an order SCM does not (yet) call Issued."""
+COLLECT_ISSUED_RETRY_S = 0.25
+"""After "being processed" on an order whose status SCM already reads Issued: the download
+lags the issuance (docs/reference/scm.md §3.5), and the next collect is the one that
+returns the chain, so an early retry costs no extra call."""
 COLLECT_MAX_INTERVAL_S = 60.0
 
 
-def collect_delays(sleep_download: float, budget: float) -> list[float]:
-    """Waits before each collect: ``sectigo_sleep_download``, then 5 s doubling up to 60 s,
-    never past ``sectigo_collect_timeout`` in total (README, "Configuration")."""
-    delays = [min(sleep_download, budget)]
-    spent, step = delays[0], COLLECT_FIRST_RETRY_S
-    while spent + step <= budget:
-        delays.append(step)
-        spent += step
-        step = min(step * 2, COLLECT_MAX_INTERVAL_S)
-    return delays
+def collect_retry_wait(previous: float, status: str | None) -> float:
+    """The wait before the next collect after a "being processed" answer. ``previous`` is
+    the last such wait (0 before the first retry), ``status`` what SCM said of the order.
+
+    The first collect waits ``sectigo_sleep_download`` (README, "Configuration"). Then an
+    order SCM reads Issued is retried after 0.25 s, doubling; any other (Applied, Requested,
+    unreadable) after 5 s doubling, as ever: retries of orders not yet issued are what would
+    spend SCM's rate limit, so they keep the slow start. Never over 60 s."""
+    issued = (status or "").strip().lower() == "issued"
+    start = COLLECT_ISSUED_RETRY_S if issued else COLLECT_FIRST_RETRY_S
+    return min(COLLECT_MAX_INTERVAL_S, max(start, previous * 2))

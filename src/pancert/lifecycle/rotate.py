@@ -19,7 +19,7 @@ from pancert.errors import PancertError, ScmError
 from pancert.lifecycle.failures import NeedsPerson, StepFailed, calling
 from pancert.lifecycle.journal import AbandonedOrder, Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.naming import fresh_rotation, owned
-from pancert.lifecycle.pair import Pair, RunSettings, collect_delays
+from pancert.lifecycle.pair import Pair, RunSettings, collect_retry_wait
 from pancert.lifecycle.ports import Firewall
 from pancert.lifecycle.verify import verify_issued
 from pancert.panos.models import CertificateEntry
@@ -237,17 +237,20 @@ async def collect(ctx: Context, *, first_wait: bool) -> bool:
     rotation = ctx.rotation
     assert rotation.order_id is not None
     settings = ctx.settings
-    delays = collect_delays(
-        settings.sleep_download if first_wait else 0.0, settings.collect_timeout
-    )
-    result = None
-    for delay in delays:
+    budget = settings.collect_timeout
+    delay = min(settings.sleep_download if first_wait else 0.0, budget)
+    spent, step = delay, 0.0
+    while True:
         if delay:
             await ctx.sleep(delay)
         with calling("SCM collect"):
             result = await ctx.pair.ca.collect(rotation.order_id)
         if isinstance(result, IssuedChain):
             break
+        step = collect_retry_wait(step, result.status)
+        if spent + step > budget:
+            break
+        delay, spent = step, spent + step
     if not isinstance(result, IssuedChain):
         if rotation.pending_since is None:
             rotation.pending_since = settings.clock()

@@ -363,7 +363,7 @@ class PanosClient:
         job_id: int,
         timeout_s: float,
         *,
-        first_delay_s: float = 2.0,
+        first_delay_s: float = jobs.FIRST_POLL_S,
         sleep: Sleep = asyncio.sleep,
     ) -> JobResult:
         """Poll ``show jobs id`` until FIN and check ``result`` (see :func:`jobs.wait`)."""

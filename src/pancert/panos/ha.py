@@ -50,6 +50,7 @@ from pancert.panos.ha_choice import (
     choose_active,
     describe_states,
 )
+from pancert.panos.jobs import FIRST_POLL_S as FIRST_JOB_POLL_S
 from pancert.panos.models import (
     CertificateEntry,
     CommitResult,
@@ -228,7 +229,7 @@ class HaPairClient:
         job_id: int,
         timeout_s: float,
         *,
-        first_delay_s: float = 2.0,
+        first_delay_s: float = FIRST_JOB_POLL_S,
         sleep: Sleep = asyncio.sleep,
     ) -> JobResult:
         peer = await self._job_peer(job_id)

@@ -41,7 +41,7 @@ from pydantic import SecretStr
 
 from pancert.errors import PanosError
 from pancert.httpio import async_client
-from pancert.panos import parsers, push, xpaths
+from pancert.panos import jobs, parsers, push, xpaths
 from pancert.panos.chain import order_chain
 from pancert.panos.client import PanosClient, Sleep
 from pancert.panos.errors import JobTimeoutError, ObjectNotPresentError
@@ -246,7 +246,7 @@ class TemplateClient(PanosClient):
         job_id: int,
         timeout_s: float,
         *,
-        first_delay_s: float = 2.0,
+        first_delay_s: float = jobs.FIRST_POLL_S,
         sleep: Sleep | None = None,
     ) -> JobResult:
         kwargs = {"sleep": sleep} if sleep is not None else {}
