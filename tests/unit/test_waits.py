@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from pancert.commands._waits import ENV, scale_from, scaled_sleep
-from pancert.lifecycle.pair import collect_delays
+from pancert.lifecycle.pair import collect_retry_wait
 
 
 def test_without_the_variable_pancert_sleeps_for_real() -> None:
@@ -40,10 +40,13 @@ def test_a_scale_divides_each_nominal_wait(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_the_collect_schedule_scaled_sleeps_follow_is_the_documented_one() -> None:
-    """What the e2e tests shorten: ``sectigo_sleep_download`` first, then 5 s doubling up to
-    60 s, never past ``sectigo_collect_timeout`` in total (the defaults, 1 s and 300 s)."""
-    assert collect_delays(1, 300) == [1, 5, 10, 20, 40, 60, 60, 60]
-    assert sum(collect_delays(1, 300)) <= 300
-    assert collect_delays(0, 6) == [0, 5]  # a 6 s budget holds one retry
-    assert collect_delays(0, 0) == [0]  # the reliability configuration: one collect per run
-    assert collect_delays(2, 1) == [1]  # sleep_download is cut to the budget
+    """What the e2e tests shorten: after "being processed", 5 s doubling up to 60 s for an
+    order not yet issued, 0.25 s doubling for one SCM reads Issued (README, "Configuration");
+    tests/lifecycle/test_collect_schedule.py covers the budget."""
+    waits, previous = [], 0.0
+    for _ in range(6):
+        previous = collect_retry_wait(previous, "Applied")
+        waits.append(previous)
+    assert waits == [5, 10, 20, 40, 60, 60]
+    assert collect_retry_wait(0.0, "Issued") == 0.25
+    assert collect_retry_wait(0.25, "Issued") == 0.5
