@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +28,7 @@ from pancert.panos.errors import (
 )
 from pancert.panos.models import JobResult
 from pancert.panos.transport import Transport, envelope
+from pancert.sandbox.ca import SandboxCA
 
 # ---- jobs.wait ----------------------------------------------------------------------------
 
@@ -142,6 +145,8 @@ def test_progress_brings_the_next_poll_forward() -> None:
         (10.0, 4.0, 50, 4.0),
         (10.0, 4.0, 25, 10.0),  # estimate 12 s: the schedule is sooner
         (10.0, 9.0, 1, 10.0),
+        (10.0, 0.01, 1, 2.0),  # any progress counts, from 1 %
+        (10.0, 0.5, 50, 2.0),  # any time waited counts, below a second too
     ],
 )
 def test_next_poll(scheduled: float, waited: float, progress: int, expected: float) -> None:
@@ -285,3 +290,94 @@ def test_an_error_status_with_an_envelope_uses_the_envelope() -> None:
     with pytest.raises(AuthenticationError) as caught:
         envelope(reply(403, b'  <response status="error" code="403"><msg>k</msg></response>'))
     assert caught.value.http_status == 403
+
+
+@dataclass
+class Seen:
+    requests: list[bytes] = field(default_factory=list)
+
+
+async def _serve_once(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: Seen
+) -> None:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    seen.requests.append(head + await reader.readexactly(length))
+    body = b'<response status="success"/>'
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nConnection: close\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    writer.close()
+
+
+def test_a_pinned_retry_that_succeeds_is_adopted(
+    sandbox_ca: SandboxCA, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The configured verification failed and the identity may adopt: the same request goes
+    once more through a client that trusts the pinned chain, and that client is kept."""
+    caplog.set_level(logging.WARNING, logger="pancert.panos")
+    chain, key = sandbox_ca.issue_tls_server()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    folder = tmp_path
+    (folder / "chain.pem").write_bytes(chain)
+    (folder / "key.pem").write_bytes(key)
+    server_ctx.load_cert_chain(folder / "chain.pem", folder / "key.pem")
+    pinned_ctx = ssl.create_default_context(cadata=sandbox_ca.bundle_pem().decode())
+
+    @dataclass
+    class Pinning(Identity):
+        contexts: list[ssl.SSLContext | None] = field(default_factory=list)
+
+        def context(self) -> ssl.SSLContext:
+            return pinned_ctx
+
+        def adopt(self, context: ssl.SSLContext) -> None:
+            self.contexts.append(context)
+            self.adopted = "ab" * 32
+
+    identity = Pinning(adoptable=True)
+    seen = Seen()
+
+    async def go() -> None:
+        server = await asyncio.start_server(
+            lambda r, w: _serve_once(r, w, seen), "127.0.0.1", 0, ssl=server_ctx
+        )
+        port = server.sockets[0].getsockname()[1]
+        url = f"https://127.0.0.1:{port}/api/"
+        http = httpx.AsyncClient(transport=httpx.MockTransport(refuse), timeout=4.0)
+        transport = Transport(url, KEY, http, identity)  # type: ignore[arg-type]
+        files = {"file": ("new.pem", b"PEM-BYTES", "application/octet-stream")}
+        response = await transport.send({"type": "import"}, files)
+        assert response.status_code == 200
+        (pinned,) = transport._owned
+        assert transport.http is pinned
+        assert pinned.timeout == httpx.Timeout(4.0)
+        assert identity.contexts == [pinned_ctx]
+        # from now on the pinned client is the one used: no second adoption
+        await transport.send({"type": "op"})
+        assert transport._owned == [pinned]
+        await transport.aclose()
+        assert pinned.is_closed
+        await http.aclose()
+        server.close()
+        await server.wait_closed()
+        assert caplog.messages == [
+            f"{url}: the firewall now presents the management certificate pancert installed "
+            f"(SHA-256 {'ab' * 32}); trusting it from now on"
+        ]
+
+    asyncio.run(go())
+    first, second = seen.requests
+    assert first.startswith(b"POST /api/ HTTP/1.1\r\n")
+    assert f"x-pan-key: {KEY.get_secret_value()}".lower().encode() in first.lower()
+    assert b'name="type"\r\n\r\nimport\r\n' in first
+    assert b'filename="new.pem"' in first
+    assert b"PEM-BYTES" in first
+    assert second.endswith(b"type=op")
