@@ -7,6 +7,7 @@ are stated in the module's docstring; each test names the one it checks."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email.utils
 import logging
 import random
@@ -23,6 +24,7 @@ from pancert.scm._http import (
     json_of,
     retry_after_seconds,
 )
+from pancert.scm.auth import OAuthClientCredentials
 from pancert.scm.errors import (
     ScmAuthError,
     ScmNotSent,
@@ -32,6 +34,7 @@ from pancert.scm.errors import (
     ScmRequestRejected,
     ScmServerError,
     ScmTransportError,
+    ScmValidationError,
 )
 
 BASE = "https://scm.example.net/api"
@@ -403,3 +406,173 @@ def test_an_answer_that_is_not_json() -> None:
     assert str(caught.value) == "SCM details: the answer is not JSON"
     assert caught.value.http_status == 200
     assert json_of(httpx.Response(200, json={"a": [1]}), "details") == {"a": [1]}
+
+
+@pytest.mark.usefixtures("top_jitter")
+def test_the_fresh_token_try_does_not_use_up_an_attempt() -> None:
+    """After a 401 and one fresh token, the call still has all its attempts, no more."""
+    unauthorized = httpx.Response(401)
+    result, server, sleeps = run(
+        [unauthorized, httpx.Response(503), OK], auth=Auth(oauth=True), attempts=2
+    )
+    assert isinstance(result, httpx.Response)
+    assert (len(server.seen), sleeps) == (3, [0.5])
+    result, server, sleeps = run(
+        [unauthorized, httpx.Response(503), httpx.Response(503), OK],
+        auth=Auth(oauth=True),
+        attempts=2,
+    )
+    assert isinstance(result, ScmServerError)
+    assert (len(server.seen), sleeps) == (3, [0.5])
+
+
+def test_a_401_without_a_challenge_is_passed_on_as_empty() -> None:
+    auth = Auth(oauth=True)
+    run([httpx.Response(401), OK], auth=auth)
+    assert auth.challenges == [""]
+
+
+@pytest.mark.usefixtures("top_jitter")
+def test_why_each_retry_happens_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="pancert.scm")
+    run([OK], auth=Auth(fail_first=1))
+    run([httpx.ConnectError("refused"), OK], operation="collect")
+    assert caplog.messages == [
+        "SCM details: no token from the auth server, retrying in 0.5 s",
+        "SCM collect: no connection, retrying in 0.5 s",
+    ]
+
+
+def test_the_body_and_the_query_are_sent() -> None:
+    server = Server([OK])
+
+    async def go() -> None:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(server.handle))
+        http = ScmHttp(
+            client,
+            "https://scm.example.net/BOX//",
+            Auth(),
+            retry=RetryPolicy(),
+            probe_path="/p",
+            owns_client=True,
+        )
+        await http.request(
+            "enroll",
+            "POST",
+            "/v1/enroll",
+            idempotent=False,
+            json_body={"csr": "PEM"},
+            params={"size": 5},
+            headers={"x-extra": "1"},
+        )
+        await http.aclose()
+
+    asyncio.run(go())
+    (request,) = server.seen
+    assert str(request.url) == "https://scm.example.net/BOX/v1/enroll?size=5"
+    assert request.content == b'{"csr":"PEM"}'
+    assert request.headers["x-extra"] == "1"
+    assert request.headers["authorization"] == "Bearer token-0"
+
+
+def test_a_validation_refusal_names_the_domains() -> None:
+    server = Server([scm_error(400, -107, "DCV incomplete")])
+
+    async def go() -> BaseException:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(server.handle))
+        http = ScmHttp(client, BASE, Auth(), retry=RetryPolicy(), probe_path="/p", owns_client=True)
+        with pytest.raises(ScmValidationError) as caught:
+            await http.request(
+                "enroll", "POST", "/v1/e", idempotent=False, domains=("a.example", "b.example")
+            )
+        await http.aclose()
+        return caught.value
+
+    error = asyncio.run(go())
+    assert str(error) == (
+        "SCM refused the order: validation is missing for a.example, b.example; validate in "
+        "SCM (code -107: DCV incomplete)"
+    )
+
+
+@pytest.mark.parametrize("operation", ["enroll", "renew"])
+def test_each_error_carries_its_operation(operation: str) -> None:
+    answers: list[list[Answer]] = [
+        [httpx.ConnectError("refused")],
+        [httpx.ReadTimeout("lost")],
+        [scm_error(400, -2)],
+        [httpx.Response(503)],
+    ]
+    for answer in answers:
+        result, _, _ = run(answer, idempotent=False, operation=operation, attempts=1)
+        assert isinstance(result, ScmNotSent | ScmOutcomeUnknown | ScmServerError), answer
+        assert result.operation == operation
+    result, _, _ = run([httpx.ReadTimeout("lost")], operation=operation, attempts=1)
+    assert isinstance(result, ScmTransportError)
+    assert result.operation == operation
+
+
+def _discovering(server: Server) -> tuple[ScmHttp, httpx.AsyncClient]:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(server.handle))
+    auth = OAuthClientCredentials(
+        client,
+        client_id="id",
+        client_secret="discovery-secret-1234",
+        token_url=None,
+        clock=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    http = ScmHttp(
+        client,
+        BASE,
+        auth,
+        retry=RetryPolicy(attempts=1),
+        probe_path="/v1/probe",
+        owns_client=True,
+    )
+    return http, client
+
+
+class Discovery(Server):
+    """SCM answers an unauthenticated probe with a challenge naming its auth server."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        if request.url.path == "/api/v1/probe":
+            challenge = 'Bearer authorization_uri="https://auth.example.net/realms/r"'
+            return httpx.Response(401, headers={"WWW-Authenticate": challenge})
+        if request.url.host == "auth.example.net":
+            return httpx.Response(200, json={"access_token": "t" * 24, "expires_in": 300})
+        return OK
+
+
+def test_the_token_url_is_learned_from_an_unauthenticated_probe() -> None:
+    server = Discovery([OK])
+
+    async def go() -> None:
+        http, _ = _discovering(server)
+        await http.request("details", "GET", "/v1/x", idempotent=True)
+        await http.aclose()
+
+    asyncio.run(go())
+    assert [str(r.url) for r in server.seen] == [
+        "https://scm.example.net/api/v1/probe",
+        "https://auth.example.net/realms/r/protocol/openid-connect/token",
+        "https://scm.example.net/api/v1/x",
+    ]
+    assert "authorization" not in server.seen[0].headers
+
+
+def test_an_unreachable_probe_is_not_sent() -> None:
+    server = Server([httpx.ConnectError("refused")])
+
+    async def go() -> BaseException:
+        http, _ = _discovering(server)
+        with pytest.raises(ScmNotSent) as caught:
+            await http.request("details", "GET", "/v1/x", idempotent=True)
+        await http.aclose()
+        return caught.value
+
+    error = asyncio.run(go())
+    assert str(error) == "cannot reach SCM at https://scm.example.net/api: ConnectError"
+    assert isinstance(error, ScmNotSent)
+    assert error.operation == "probe"
