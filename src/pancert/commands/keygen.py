@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pancert import status_codes
 from pancert.errors import ConfigError, Problem, UsageError
+from pancert.httpio import async_client
 
 if TYPE_CHECKING:
     from pancert.config import LoadedConfig
@@ -112,7 +113,6 @@ def _insecure(value: object, path: Path) -> bool:
 
 
 async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
-    import httpx
 
     from pancert.panos import PanosClient
     from pancert.panos.tls import build_verify
@@ -127,7 +127,7 @@ async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
     url = str(document["paloalto_url"]).strip()
     if "://" not in url:
         url = f"https://{url}"
-    async with httpx.AsyncClient(verify=verify, timeout=30) as http:
+    async with async_client(verify=verify, timeout=30) as http:
         key = await PanosClient.keygen(url, user, password, http)
     return key.get_secret_value()
 

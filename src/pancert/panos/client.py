@@ -17,6 +17,7 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
+from pancert.httpio import async_client
 from pancert.panos import builders, jobs, parsers, xpaths
 from pancert.panos.chain import order_chain
 from pancert.panos.errors import (
@@ -64,6 +65,7 @@ class PanosClient:
         self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         register_secret(self._key.get_secret_value())
         self.transport = Transport(self._url, self._key, http, identity)
+        self._vsys_export_refused = False
 
     # -- transport ------------------------------------------------------------------------
 
@@ -195,12 +197,18 @@ class PanosClient:
         """The CSR of the pending entry ``name``. For a vsys location, when the export does
         not answer it (no public tool sends ``vsys`` on ``type=export``, panos.md §5), the
         CSR is read from the entry's ``<csr>`` in the candidate configuration."""
-        try:
-            body = await self._export(name, location, "pkcs10")
-        except (PanosApiError, PanosReplyError):
-            if location.is_shared:
-                raise
+        if not location.is_shared and self._vsys_export_refused:
             body = await self._entry_csr(name, location)
+        else:
+            try:
+                body = await self._export(name, location, "pkcs10")
+            except (PanosApiError, PanosReplyError):
+                if location.is_shared:
+                    raise
+                # the same device answers the next vsys export the same way: read the CSR
+                # from the configuration straight away (one call per certificate, not two)
+                self._vsys_export_refused = True
+                body = await self._entry_csr(name, location)
         if b"-----BEGIN CERTIFICATE REQUEST-----" not in body:
             raise PanosReplyError(f"the CSR export of {name} is not a PEM certificate request")
         return body.decode("ascii")
@@ -384,7 +392,7 @@ async def open_client(
     ``learned_pins``: management certificates earlier runs installed and adopted."""
     verify = build_verify(ca_bundle, fingerprint, insecure)
     identity = None if insecure else TlsIdentity(ca_bundle, learned_pins)
-    async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:
+    async with async_client(verify=verify, timeout=timeout) as http:
         client = PanosClient(url, api_key, http, identity)
         try:
             yield client

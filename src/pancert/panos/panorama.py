@@ -25,6 +25,7 @@ from lxml import etree
 from pydantic import SecretStr
 
 from pancert.errors import PanosError
+from pancert.httpio import async_client
 from pancert.panos import parsers
 from pancert.panos.client import PanosClient
 from pancert.panos.models import CommitResult, Location
@@ -162,15 +163,13 @@ async def open_managed(
     assert pano.url is not None, "the loader refuses a Panorama profile without a URL"
     assert pano.api_key is not None, "the loader refuses a profile without a key"
     async with contextlib.AsyncExitStack() as stack:
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(verify=_verify(pano), timeout=timeout)
-        )
+        http = await stack.enter_async_context(async_client(verify=_verify(pano), timeout=timeout))
         listing = await managed_devices(PanosClient(pano.url, pano.api_key, http))
         device = find_device(listing, firewall)
         direct = None
         if firewall.url is not None and firewall.api_key is not None:
             own = await stack.enter_async_context(
-                httpx.AsyncClient(verify=_verify(firewall), timeout=timeout)
+                async_client(verify=_verify(firewall), timeout=timeout)
             )
             direct = PanosClient(firewall.url, firewall.api_key, own)
         yield ManagedFirewall(

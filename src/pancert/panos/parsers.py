@@ -10,6 +10,7 @@ from the XML fields otherwise, so sanitized fixtures parse too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from cryptography import x509
@@ -79,6 +80,43 @@ def _algorithm(text: str | None) -> KeyAlgorithm | None:
     return None
 
 
+_Facts = tuple[KeyAlgorithm | None, int | None, tuple[str, ...], str | None]
+
+
+# Every read of a firewall's certificate list returns the same PEMs again (inventory, the
+# check after import, the snapshot before commit): decode each one once per run.
+@functools.lru_cache(maxsize=8192)
+def _certificate_facts(
+    pem: bytes,
+) -> (
+    tuple[KeyAlgorithm | None, int | None, tuple[str, ...], str | None, dt.datetime, dt.datetime]
+    | None
+):
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        return None
+    algorithm, key_size = _key_facts(cert.public_key())
+    return (
+        algorithm,
+        key_size,
+        _dns_names(cert.extensions),
+        _common_name(cert.subject),
+        cert.not_valid_before_utc,
+        cert.not_valid_after_utc,
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _request_facts(csr_pem: str) -> _Facts | None:
+    try:
+        csr = x509.load_pem_x509_csr(csr_pem.encode())
+    except ValueError:
+        return None
+    algorithm, key_size = _key_facts(csr.public_key())
+    return algorithm, key_size, _dns_names(csr.extensions), _common_name(csr.subject)
+
+
 def certificate_entry(entry: etree._Element, location: Location) -> CertificateEntry:
     """One ``certificate/entry`` (configuration or operational listing)."""
     name = entry.get("name")
@@ -90,32 +128,24 @@ def certificate_entry(entry: etree._Element, location: Location) -> CertificateE
     key_size: int | None = None
     dns: tuple[str, ...] = ()
     common_name = child_text(entry, "common-name")
-    not_before = parse_date(child_text(entry, "not-valid-before"))
-    not_after = parse_date(child_text(entry, "not-valid-after"))
-    epoch = child_text(entry, "expiry-epoch") or child_text(entry, "expiry")
-    if not_after is None and epoch and epoch.isdigit():
-        not_after = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
     pems = split_pem_certificates(cert_pem) if cert_pem else []
-    if pems:
-        try:
-            cert = x509.load_pem_x509_certificate(pems[0])
-        except ValueError:
-            cert = None
-        if cert is not None:
-            algorithm, key_size = _key_facts(cert.public_key())
-            dns = _dns_names(cert.extensions)
-            common_name = common_name or _common_name(cert.subject)
-            not_before = cert.not_valid_before_utc
-            not_after = cert.not_valid_after_utc
-    elif csr_pem:
-        try:
-            csr = x509.load_pem_x509_csr(csr_pem.encode())
-        except ValueError:
-            csr = None
-        if csr is not None:
-            algorithm, key_size = _key_facts(csr.public_key())
-            dns = _dns_names(csr.extensions)
-            common_name = common_name or _common_name(csr.subject)
+    facts = _certificate_facts(pems[0]) if pems else None
+    if facts is not None:
+        algorithm, key_size, dns, cn, not_before, not_after = facts
+        common_name = common_name or cn
+    else:  # no PEM that parses (sanitized fixtures, listings): the XML's own dates
+        not_before = parse_date(child_text(entry, "not-valid-before"))
+        not_after = parse_date(child_text(entry, "not-valid-after"))
+        epoch = child_text(entry, "expiry-epoch") or child_text(entry, "expiry")
+        if not_after is None and epoch and epoch.isdigit():
+            not_after = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    if not pems and csr_pem:
+        request = _request_facts(csr_pem)
+        if request is not None:
+            algorithm, key_size, dns, cn = request
+            common_name = common_name or cn
     return CertificateEntry(
         name=name,
         location=location,

@@ -40,6 +40,7 @@ from lxml import etree
 from pydantic import SecretStr
 
 from pancert.errors import PanosError
+from pancert.httpio import async_client
 from pancert.panos import parsers, push, xpaths
 from pancert.panos.chain import order_chain
 from pancert.panos.client import PanosClient, Sleep
@@ -320,5 +321,5 @@ async def open_template(
     assert pano.api_key is not None, "the loader refuses a profile without a key"
     assert firewall.template is not None, "template mode requires paloalto_template"
     verify = _verify(pano)
-    async with httpx.AsyncClient(verify=verify, timeout=timeout) as http:
+    async with async_client(verify=verify, timeout=timeout) as http:
         yield TemplateClient(pano.url, pano.api_key, http, firewall.template)

@@ -10,6 +10,7 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
+from pancert.httpio import async_client
 from pancert.panos.errors import (
     PanosHttpError,
     PanosReplyError,
@@ -63,7 +64,7 @@ class Transport:
         management certificate: retry once, requiring the CA-verified chain and the pin."""
         assert self.identity is not None
         context = self.identity.context()
-        pinned = httpx.AsyncClient(verify=context, timeout=self.http.timeout)
+        pinned = async_client(verify=context, timeout=self.http.timeout)
         self._owned.append(pinned)
         try:
             response = await pinned.post(self.url, data=fields, files=files, headers=headers)

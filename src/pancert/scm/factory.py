@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from pancert.httpio import async_client
 from pancert.scm._http import MAX_IN_FLIGHT, RetryPolicy, ScmHttp
 from pancert.scm.admin import SSL, AdminApiClient
 from pancert.scm.auth import Authenticator, LegacyHeaders, OAuthClientCredentials
@@ -133,7 +134,7 @@ def open_ca(
         verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True
         )
-        http = httpx.AsyncClient(verify=verify, timeout=TIMEOUT, follow_redirects=False)
+        http = async_client(verify=verify, timeout=TIMEOUT)
     auth = _authenticator(
         api, scm_url=scm_url, credential=credential, http=http, auth_url=auth_url, clock=clock
     )
