@@ -576,3 +576,32 @@ def test_an_unreachable_probe_is_not_sent() -> None:
     assert str(error) == "cannot reach SCM at https://scm.example.net/api: ConnectError"
     assert isinstance(error, ScmNotSent)
     assert error.operation == "probe"
+
+
+class SilentProbe(Discovery):
+    """The probe's 401 names no auth server: the documented token URL is used."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/probe":
+            self.seen.append(request)
+            return httpx.Response(401)
+        if request.url.host == "auth.sso.sectigo.com":
+            self.seen.append(request)
+            return httpx.Response(200, json={"access_token": "t" * 24, "expires_in": 300})
+        return super().handle(request)
+
+
+def test_a_probe_without_a_challenge_falls_back_to_the_documented_token_url() -> None:
+    server = SilentProbe([OK])
+
+    async def go() -> None:
+        http, _ = _discovering(server)
+        await http.request("details", "GET", "/v1/x", idempotent=True)
+        await http.aclose()
+
+    asyncio.run(go())
+    assert [str(r.url) for r in server.seen] == [
+        "https://scm.example.net/api/v1/probe",
+        "https://auth.sso.sectigo.com/auth/realms/apiclients/protocol/openid-connect/token",
+        "https://scm.example.net/api/v1/x",
+    ]
