@@ -78,6 +78,7 @@ def b64(text: str) -> str:
         ('{"sslId": "x", "id": 4}', (4, None)),
         ('{"name": "web"}', None),
         ("not an id", None),
+        ("web", None),  # a bare name: not a Python literal either
         ("[1, 2", None),
     ],
 )
