@@ -68,3 +68,9 @@ def test_a_missing_binding_target_is_named() -> None:
         "paloalto_bindings: ssl-tls-service-profile 'web-tls' does not exist in shared on this "
         "firewall (for a decryption rule: an SSL inbound inspection rule)"
     )
+
+
+def test_an_error_envelope_reads_as_one_line() -> None:
+    assert str(error_for(None, ("a", "b"), 200)) == "PAN-OS error: a | b"
+    assert str(error_for(None, (), 200)) == "PAN-OS error: no message"
+    assert str(error_for(7, ("x",), 200)) == "PAN-OS error 7: x"

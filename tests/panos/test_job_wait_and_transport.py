@@ -381,3 +381,38 @@ def test_a_pinned_retry_that_succeeds_is_adopted(
     assert b'filename="new.pem"' in first
     assert b"PEM-BYTES" in first
     assert second.endswith(b"type=op")
+
+
+def test_files_are_sent_and_the_failure_itself_is_judged() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    async def go() -> None:
+        transport = transport_with(handler)
+        await transport.send({"type": "import"}, {"file": ("c.pem", b"PEM-BYTES", "text/plain")})
+        await transport.http.aclose()
+
+    asyncio.run(go())
+    assert b"PEM-BYTES" in seen[0].read()
+    identity = Identity(adoptable=False)
+
+    async def failing() -> None:
+        transport = transport_with(refuse, identity)
+        with pytest.raises(PanosTransportError):
+            await transport.send({"type": "op"})
+
+    asyncio.run(failing())
+    (asked,) = identity.asked
+    assert isinstance(asked, httpx.ConnectError)
+
+
+def test_a_plain_400_and_an_undecodable_body() -> None:
+    with pytest.raises(PanosHttpError) as caught:
+        envelope(reply(400, b"bad request"))
+    assert str(caught.value) == "PAN-OS answered HTTP 400: bad request"
+    with pytest.raises(PanosHttpError) as caught:
+        envelope(reply(500, b"\xff oops"))
+    assert str(caught.value) == "PAN-OS answered HTTP 500: \ufffd oops"
