@@ -22,6 +22,7 @@ behaviour as before).
 from __future__ import annotations
 
 import asyncio.sslproto
+import functools
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,27 +43,37 @@ asyncio.sslproto.SSLProtocol.max_size = 64 * 1024
 KEEPALIVE_S = 4.0
 # httpx's default pool size (https://www.python-httpx.org/advanced/resource-limits/)
 MAX_CONNECTIONS = 100
+Files = dict[str, tuple[str, bytes, str]]
+"""Multipart files: field name → (file name, content, content type), as httpx takes them."""
+
 # aiohttp computes these from the body and the URL; httpx's values would be duplicates
 _OWN_HEADERS = frozenset({b"host", b"content-length", b"transfer-encoding", b"connection"})
 
 
 @contextmanager
-def _mapped(request: httpx.Request) -> Iterator[None]:
+def _mapped(method: str, url: str) -> Iterator[None]:
     """aiohttp's exceptions as httpx's, split by whether the request can have been sent."""
     try:
         yield
     except aiohttp.ConnectionTimeoutError as exc:  # connecting, or waiting for the pool
-        raise httpx.ConnectTimeout(str(exc) or "timed out connecting", request=request) from exc
+        raise httpx.ConnectTimeout(
+            str(exc) or "timed out connecting", request=_r(method, url)
+        ) from exc
     except aiohttp.ClientConnectorError as exc:  # refused, DNS, TLS handshake: never sent
-        raise httpx.ConnectError(str(exc), request=request) from exc
+        raise httpx.ConnectError(str(exc), request=_r(method, url)) from exc
     except aiohttp.InvalidURL as exc:
-        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
+        raise httpx.UnsupportedProtocol(str(exc), request=_r(method, url)) from exc
     except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
-        raise httpx.ReadTimeout(str(exc) or "timed out reading", request=request) from exc
+        raise httpx.ReadTimeout(str(exc) or "timed out reading", request=_r(method, url)) from exc
     except aiohttp.ClientResponseError as exc:  # an unparsable status line or headers
-        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+        raise httpx.RemoteProtocolError(str(exc), request=_r(method, url)) from exc
     except (aiohttp.ClientError, OSError) as exc:  # dropped after sending, or mid-body
-        raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+        raise httpx.ReadError(str(exc) or type(exc).__name__, request=_r(method, url)) from exc
+
+
+def _r(method: str, url: str) -> httpx.Request:
+    # built only for an exception: an httpx.Request per call costs as much as the call
+    return httpx.Request(method, url)
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -103,7 +114,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if k.lower() not in _OWN_HEADERS
         ]
         body = await request.aread()
-        with _mapped(request):
+        with _mapped(request.method, str(request.url)):
             async with session.request(
                 request.method,
                 str(request.url),
@@ -125,14 +136,63 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     request=request,
                 )
 
+    async def post_form(
+        self,
+        url: str,
+        fields: dict[str, str],
+        files: Files | None,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+    ) -> httpx.Response:
+        """A form (or multipart) POST without httpx's request and cookie machinery: the
+        PAN-OS client sends thousands of them in a fleet run (see :func:`post_form`)."""
+        session = self._open()
+        data: aiohttp.FormData | dict[str, str] = fields
+        if files:
+            data = aiohttp.FormData()
+            for name, value in fields.items():
+                data.add_field(name, value)
+            for name, (filename, content, content_type) in files.items():
+                data.add_field(name, content, filename=filename, content_type=content_type)
+        with _mapped("POST", url):
+            async with session.post(
+                url,
+                data=data,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeout.pool,
+                    sock_connect=timeout.connect,
+                    sock_read=timeout.read,
+                ),
+                allow_redirects=False,
+                skip_auto_headers=("Accept-Encoding",),  # an identity body: nothing to decode
+            ) as reply:
+                content = await reply.read()
+                status, raw = reply.status, list(reply.raw_headers)
+        # the headers go along: a server that compresses unasked is still decoded by httpx
+        response = httpx.Response(status, headers=raw, stream=httpx.ByteStream(content))
+        await response.aread()
+        return response
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
 
 
+@functools.cache
 def _environment_proxy() -> bool:
+    # read once per process: the environment of a run does not change under it
     return bool(httpx._utils.get_environment_proxies())
+
+
+class _EngineClient(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` that also names its aiohttp transport, for :func:`post_form`."""
+
+    def __init__(self, engine: AiohttpTransport, **kwargs: Any) -> None:
+        super().__init__(transport=engine, **kwargs)
+        self.engine = engine
 
 
 def async_client(
@@ -145,8 +205,24 @@ def async_client(
     environment names a proxy). ``verify=False`` only where the user turned verification off."""
     if _environment_proxy():
         return httpx.AsyncClient(verify=verify, timeout=timeout, follow_redirects=follow_redirects)
-    return httpx.AsyncClient(
-        transport=AiohttpTransport(verify),
-        timeout=timeout,
-        follow_redirects=follow_redirects,
+    return _EngineClient(
+        AiohttpTransport(verify), timeout=timeout, follow_redirects=follow_redirects
     )
+
+
+async def post_form(
+    client: httpx.AsyncClient,
+    url: str,
+    fields: dict[str, str],
+    files: Files | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """``client.post(url, data=fields, files=files, headers=headers)``, straight through
+    aiohttp when ``client`` came from :func:`async_client`: httpx's own layer (request
+    building, header normalisation, the cookie jar) was a third of the CPU of each request
+    (bench/README.md, "HTTP engine"). Any other client (a test's ``MockTransport``, httpx's
+    transport behind a proxy) gets the ordinary call. Exceptions are httpx's either way."""
+    engine = getattr(client, "engine", None)
+    if not isinstance(engine, AiohttpTransport):
+        return await client.post(url, data=fields, files=files, headers=headers)
+    return await engine.post_form(url, fields, files, headers or {}, client.timeout)

@@ -17,6 +17,10 @@ _MIN_LENGTH = 4
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_starts: set[str] = set()
+"""The first :data:`_MIN_LENGTH` characters of every secret."""
+_ordered: list[list[str]] = []
+"""Empty, or the secrets longest first (a secret inside a longer one is masked with it)."""
 
 
 def register_secret(value: str | bytes | None) -> None:
@@ -28,13 +32,23 @@ def register_secret(value: str | bytes | None) -> None:
     if len(text) < _MIN_LENGTH:
         return
     with _lock:
-        _secrets.add(text)
+        if text not in _secrets:
+            _secrets.add(text)
+            _starts.add(text[:_MIN_LENGTH])
+            _ordered.clear()
 
 
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret replaced by ``***``."""
     with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
+        if not _ordered:
+            _ordered.append(sorted(_secrets, key=len, reverse=True))
+        secrets = _ordered[0]
+    # A run registers a key per firewall and redacts every line it prints or logs: testing
+    # each secret against each line grows with certificates times firewalls. A line in which no
+    # secret's first characters occur cannot hold a secret, and it is checked in one pass.
+    if not any(text[i : i + _MIN_LENGTH] in _starts for i in range(len(text) - _MIN_LENGTH + 1)):
+        return text
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)

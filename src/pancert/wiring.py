@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
-from pancert.acme import AcmeAuthority
 from pancert.config import LoadedConfig
 from pancert.config.models import FirewallProfile
 from pancert.panos.client import PanosClient, open_client
@@ -25,6 +24,7 @@ from pancert.scm import open_ca
 from pancert.scm.interface import CertificateAuthority as ScmClient
 
 if TYPE_CHECKING:
+    from pancert.acme import AcmeAuthority
     from pancert.lifecycle import ports
     from pancert.lifecycle.schedule import RenewalAdvisor
     from pancert.panos.panorama import ManagedFirewall
@@ -103,7 +103,10 @@ class Connections:
             app = self._loaded.app
             acme = self._loaded.acme_credentials.get(label)
             if acme is not None:
-                # ``kind: acme`` labels: an RFC 8555 account, its calls serialized by itself
+                # ``kind: acme`` labels: an RFC 8555 account, its calls serialized by itself;
+                # imported here because requests and dnspython weigh on every run's start-up
+                from pancert.acme import AcmeAuthority  # noqa: PLC0415
+
                 self._clients[label] = AcmeAuthority(
                     acme, self._loaded.state_path, gnupg_home=app.gnupg_home
                 )

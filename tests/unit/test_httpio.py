@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pancert.httpio import AiohttpTransport, async_client
+from pancert.httpio import AiohttpTransport, _environment_proxy, async_client, post_form
 from pancert.scm._http import _NOT_SENT as NOT_SENT_ERRORS
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -57,7 +57,7 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     payload = json.dumps({"line": line, "headers": headers, "body": body.decode("latin-1")})
     packed = gzip.compress(payload.encode())
     writer.write(
-        b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+        b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: close\r\n"
         b"Content-Encoding: gzip\r\nX-Twice: a\r\nX-Twice: b\r\n"
         + f"Content-Length: {len(packed)}\r\n\r\n".encode()
         + packed
@@ -211,6 +211,43 @@ def test_a_proxy_in_the_environment_keeps_httpxs_own_transport(
     for name in ("HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    _environment_proxy.cache_clear()  # read once per process; this test changes it
     assert not isinstance(async_client()._transport, AiohttpTransport)
     monkeypatch.delenv("HTTPS_PROXY")
+    _environment_proxy.cache_clear()
     assert isinstance(async_client()._transport, AiohttpTransport)
+
+
+def test_the_pan_os_form_path_sends_what_httpx_would() -> None:
+    """``post_form`` bypasses httpx's layer on pancert's own clients: the server must see
+    the same form and multipart bodies, and a refused connection stays "never sent"."""
+
+    async def scenario() -> tuple[dict[str, object], dict[str, object]]:
+        async with serve(_echo) as url, async_client() as client:
+            plain = await post_form(client, url, {"type": "op", "cmd": "<a>&</a>"}, None, {})
+            files = {"file": ("c.pem", b"PEM-BYTES", "application/x-pem-file")}
+            upload = await post_form(client, url, {"type": "import"}, files, {"X-K": "v"})
+            return plain.json(), upload.json()
+
+    plain, upload = asyncio.run(scenario())
+    assert plain["body"] == "type=op&cmd=%3Ca%3E%26%3C%2Fa%3E"
+    assert plain["headers"]["content-type"] == ["application/x-www-form-urlencoded"]  # type: ignore[index]
+    headers = upload["headers"]
+    assert isinstance(headers, dict)
+    (content_type,) = headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert headers["x-k"] == ["v"]
+    body = str(upload["body"])
+    assert 'name="type"' in body
+    assert "import" in body
+    assert 'filename="c.pem"' in body
+    assert "PEM-BYTES" in body
+    assert "application/x-pem-file" in body
+
+    async def refused() -> None:
+        async with async_client() as client:
+            await post_form(client, f"http://127.0.0.1:{_closed_port()}/api/", {"a": "b"})
+
+    with pytest.raises(httpx.ConnectError) as caught:
+        asyncio.run(refused())
+    assert isinstance(caught.value, NOT_SENT_ERRORS)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from pancert import status_codes
 from pancert.errors import ConfigError, Problem, UsageError
-from pancert.httpio import async_client
 
 if TYPE_CHECKING:
     from pancert.config import LoadedConfig
@@ -127,6 +126,8 @@ async def _keygen(document: Any, path: Path, user: str, password: str) -> str:
     url = str(document["paloalto_url"]).strip()
     if "://" not in url:
         url = f"https://{url}"
+    from pancert.httpio import async_client  # aiohttp only for this command, not for --help
+
     async with async_client(verify=verify, timeout=30) as http:
         key = await PanosClient.keygen(url, user, password, http)
     return key.get_secret_value()

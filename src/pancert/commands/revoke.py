@@ -16,7 +16,7 @@ HELP = "revoke a profile's certificates at the CA, then replace them (or --remov
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from pancert.ops.revoke import REASON_NAMES
+    from pancert.ops.reasons import REASON_NAMES
 
     parser.add_argument(
         "-p", "--profile", required=True, metavar="PROFILE", help="the certificate profile"

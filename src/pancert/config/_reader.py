@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 from cryptography import x509
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from pancert.config._cache import DocumentCache
 from pancert.config.acme import AcmeCredential, is_acme_body
-from pancert.config.fields import prepare, problems_from, profile_name
+from pancert.config.fields import prepare, problems_from, profile_name, yaml_keys
 from pancert.config.models import AppConfig, FirewallProfile, ScmCredential
 from pancert.config.profile import CertificateProfile, check_profile_name
 from pancert.config.reach import reach_problems
-from pancert.config.yamlio import read_document
+from pancert.config.yamlio import Document, read_document
 from pancert.errors import ConfigError, Problem
 from pancert.redaction import register_secret
 
@@ -35,8 +36,11 @@ MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 class Reader:
     """Accumulates problems per file and per firewall/credential while reading."""
 
-    def __init__(self, app: AppConfig, warnings: list[str]) -> None:
+    def __init__(
+        self, app: AppConfig, warnings: list[str], documents: DocumentCache | None = None
+    ) -> None:
         self.app = app
+        self.documents = documents
         self.warnings = warnings
         self.file_problems: list[Problem] = []
         self.fw_problems: dict[str, list[Problem]] = {}
@@ -61,10 +65,17 @@ class Reader:
             obj = model.model_validate({**data, **extra}, context={"base": file.parent})
         except ValidationError as exc:
             return None, problems + problems_from(exc, str(file), prefix)
-        for value in obj.model_dump().values():
+        for value in vars(obj).values():  # the fields as validated; model_dump would copy
             if isinstance(value, SecretStr):
                 register_secret(value.get_secret_value())
         return (obj if not problems else None), problems
+
+    def _read(self, path: Path, model: type[BaseModel]) -> Document:
+        """A profile, through the cache (never the credentials file: always parsed afresh)."""
+        if self.documents is None:
+            return read_document(path, gnupg_home=self.app.gnupg_home)
+        known = yaml_keys(model)
+        return self.documents.document(path, gnupg_home=self.app.gnupg_home, known=known)
 
     def _warn_if_exposed(self, path: Path, encrypted: bool) -> None:
         """A plaintext file holding secrets should be readable by its owner alone."""
@@ -113,7 +124,7 @@ class Reader:
     def firewall(self, path: Path) -> FirewallProfile | None:
         name = profile_name(path.name)
         try:
-            doc = read_document(path, gnupg_home=self.app.gnupg_home)
+            doc = self._read(path, FirewallProfile)
         except ConfigError as exc:
             self.fw_problems[name] = exc.problems
             return None
@@ -203,7 +214,7 @@ class Reader:
             profile = None
             if not problems:
                 try:
-                    doc = read_document(path, gnupg_home=self.app.gnupg_home)
+                    doc = self._read(path, CertificateProfile)
                     profile, problems = self._model(
                         CertificateProfile, doc.data, path, {"name": name, "source": path}
                     )

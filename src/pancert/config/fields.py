@@ -7,6 +7,7 @@ Each validator raises :func:`invalid`, whose message and allowed-values text bec
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import os
 import re
@@ -144,6 +145,12 @@ def resolve_path(value: str | Path, info: ValidationInfo) -> Path:
 def yaml_keys(model: type[BaseModel]) -> dict[str, str]:
     """Every YAML key a model accepts (lower case) → its field name. Fields without an alias
     are filled in by the loader, never from the file."""
+    return dict(_yaml_keys(model))
+
+
+@functools.cache
+def _yaml_keys(model: type[BaseModel]) -> dict[str, str]:
+    # a model's fields are fixed once its class exists; the loader asks once per file
     keys: dict[str, str] = {}
     for name, info in model.model_fields.items():
         choices: list[str] = []

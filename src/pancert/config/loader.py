@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from pancert.config._cache import DocumentCache
 from pancert.config._reader import CREDENTIALS_FILE, Reader, ca_bundle_problem
 from pancert.config.acme import AcmeCredential
 from pancert.config.fields import prepare, problems_from, profile_name
@@ -178,8 +179,12 @@ def load_config(
         for p in folder.iterdir()
         if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
     )
-    files = [p for p in files if p.resolve() != path.resolve()]
-    reader = Reader(app, warnings)
+    # resolving every name costs a system call per path component: only a file that is the
+    # same inode as config.yaml can resolve to it
+    config_file, config_id = path.resolve(), _file_id(path)
+    files = [p for p in files if _file_id(p) != config_id or p.resolve() != config_file]
+    documents = DocumentCache(app.state_path)
+    reader = Reader(app, warnings, documents)
     cred_path = next((p for p in files if p.name.lower() == CREDENTIALS_FILE), None)
     credentials = reader.credentials(cred_path)
     firewalls = {}
@@ -191,6 +196,7 @@ def load_config(
     profile_paths = [p for p in files if p != cred_path and not p.name.lower().startswith("fw_")]
     labels = {**credentials, **reader.acme_credentials}
     profiles, broken, profile_files = reader.profiles(profile_paths, firewalls, labels)
+    documents.save()
     return LoadedConfig(
         config_path=path,
         app=app,
@@ -204,6 +210,14 @@ def load_config(
         credentials_path=cred_path,
         acme_credentials=reader.acme_credentials,
     )
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _load_app(path: Path, warnings: list[str]) -> AppConfig:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,17 @@ from ruamel.yaml.tokens import (
 from pancert.errors import ConfigError, Problem, SecretsError
 from pancert.redaction import register_secret
 
-__all__ = ["MAX_BYTES", "SECRET_KEYS", "Document", "describe", "load_yaml", "read_document"]
+__all__ = [
+    "MAX_BYTES",
+    "SECRET_KEYS",
+    "Document",
+    "describe",
+    "load_yaml",
+    "parse_document",
+    "read_document",
+    "read_text",
+    "register_secret_values",
+]
 
 MAX_BYTES = 1024 * 1024
 """pancert's files are a few kilobytes (a sops-encrypted one a few more); a larger one is a
@@ -77,10 +88,39 @@ class Document:
     """True when the file was a sops document (decrypted in memory)."""
 
 
+_PARSERS = threading.local()
+
+
 def _parser() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.version = (1, 2)
+    """This thread's parser. Building a ``YAML`` object looks up its plug-ins on disk, which
+    cost as much as parsing a small profile; one object serves every load of the thread
+    (ruamel resets its reader and scanner after each ``load`` and ``scan``). After a failure
+    it is dropped (see :func:`_parsed`): its constructor may hold half-built state."""
+    yaml: YAML | None = getattr(_PARSERS, "yaml", None)
+    if yaml is None:
+        yaml = YAML(typ="rt")
+        yaml.version = (1, 2)
+        _PARSERS.yaml = yaml
     return yaml
+
+
+def _parsed(path: Path, text: str) -> Any:
+    """Shape checks, then the parse, on this thread's parser; any failure discards it."""
+    yaml = _parser()
+    try:
+        _check_shape(path, text, yaml)
+        return yaml.load(text)
+    except BaseException:
+        _PARSERS.yaml = None
+        raise
+    finally:
+        # ruamel appends one entry per load or scan and never drops it
+        yaml.doc_infos.clear()
+
+
+def read_text(path: Path) -> str:
+    """The text of ``path`` (at most :data:`MAX_BYTES`, UTF-8), or ConfigError naming it."""
+    return _decode(path, _read_bytes(path))
 
 
 def read_document(path: Path, *, gnupg_home: Path | None = None) -> Document:
@@ -91,11 +131,14 @@ def read_document(path: Path, *, gnupg_home: Path | None = None) -> Document:
     some of its errors (a duplicate key shows both), so its text is never passed on as is,
     and every secret field's value is registered for masking before parsing starts.
     """
-    text = _decode(path, _read_bytes(path))
-    _register_secret_values(text)
+    return parse_document(path, read_text(path), gnupg_home=gnupg_home)
+
+
+def parse_document(path: Path, text: str, *, gnupg_home: Path | None = None) -> Document:
+    """:func:`read_document` on ``text`` already read from ``path``."""
+    register_secret_values(text)
     try:
-        _check_shape(path, text)
-        data = _parser().load(text)
+        data = _parsed(path, text)
     except DuplicateKeyError as exc:
         found = _DUPLICATE.search(str(exc.problem or ""))
         raise _fail(
@@ -126,7 +169,7 @@ def _where(mark: Any) -> str:
     return f" at line {mark.line + 1}, column {mark.column + 1}"
 
 
-def _register_secret_values(text: str) -> None:
+def register_secret_values(text: str) -> None:
     """Mask every secret field's value as written, before the parser may quote it: on the
     key's line, or (a long value) on the more indented lines that follow."""
     for match in _SECRET_LINE.finditer(text):
@@ -186,11 +229,20 @@ def _decode(path: Path, raw: bytes) -> str:
         ) from None
 
 
-def _check_shape(path: Path, text: str) -> None:
+def _check_shape(path: Path, text: str, yaml: YAML) -> None:
     """Depth and aliases, read from the token stream (no recursion), before the parser
     builds anything: the composer recurses once per level and cannot be stopped early."""
+    tokens = yaml.scan(text)
+    try:
+        _check_tokens(path, tokens)
+    finally:
+        # an early stop must reset the shared scanner now, not whenever the generator is freed
+        tokens.close()
+
+
+def _check_tokens(path: Path, tokens: Any) -> None:
     depth = aliases = 0
-    for token in _parser().scan(text):
+    for token in tokens:
         if isinstance(token, _OPENS):
             depth += 1
             if depth > MAX_DEPTH:

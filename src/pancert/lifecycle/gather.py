@@ -44,10 +44,17 @@ class Observation:
     """Pairs whose journal record (or ``.ids`` file) cannot be read: they fail, named."""
     schedules: Mapping[Key, Schedule] = field(default_factory=lambda: MappingProxyType({}))
     """The CA's renewal time for a pair's current certificate, where the CA gives one."""
+    sources: Mapping[Key, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    """The journal bytes each record was read from."""
 
     def record(self, key: Key) -> PairRecord | None:
         found = self.records.get(key)
-        return None if found is None else found.model_copy(deep=True)
+        if found is None:
+            return None
+        source = self.sources.get(key)
+        if source is not None:  # a third of the cost of a deep copy (a no-op run's largest)
+            return PairRecord.model_validate_json(source)
+        return found.model_copy(deep=True)
 
 
 async def gather(
@@ -60,11 +67,15 @@ async def gather(
             entries = await fw.certificates(location)
         inventory[location] = MappingProxyType({e.name: e for e in entries})
     records: dict[Key, PairRecord | None] = {}
+    sources: dict[Key, bytes] = {}
     ids: dict[str, tuple[int, str | None] | None] = {}
     unreadable: dict[Key, PancertError] = {}
     for pair in pairs:
         try:
-            records[pair.key] = journal.load(*pair.key)
+            loaded = journal.load_json(*pair.key)
+            records[pair.key] = None if loaded is None else loaded[0]
+            if loaded is not None:
+                sources[pair.key] = loaded[1]
             if needs_adoption(records[pair.key]) and pair.profile.name not in ids:
                 ids[pair.profile.name] = journal.read_ids(pair.profile.name)
         except PancertError as exc:
@@ -73,6 +84,7 @@ async def gather(
         now=now,
         inventory=MappingProxyType(inventory),
         records=MappingProxyType(records),
+        sources=MappingProxyType(sources),
         ids=MappingProxyType(ids),
         unreadable=MappingProxyType(unreadable),
         schedules=MappingProxyType(await ca_schedules(pairs, inventory, records, dry_run=dry_run)),

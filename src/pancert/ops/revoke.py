@@ -31,21 +31,12 @@ from pancert.errors import PancertError, UsageError
 from pancert.fileio import atomic_write
 from pancert.lifecycle.journal import Journal
 from pancert.lifecycle.ports import Firewall
+from pancert.ops.reasons import REASON_NAMES, REASONS
 from pancert.panos.models import Location
 from pancert.scm.errors import ScmRequestRejected
 
 log = logging.getLogger("pancert.revoke")
 
-REASONS = {
-    "unspecified": 0,
-    "keycompromise": 1,
-    "affiliationchanged": 3,
-    "superseded": 4,
-    "cessationofoperation": 5,
-}
-"""RFC 5280 §5.3.1 reason codes a subscriber may ask for (the others are the CA's to use)."""
-REASON_NAMES = ("unspecified", "keyCompromise", "affiliationChanged", "superseded",
-                "cessationOfOperation")  # fmt: skip
 ALREADY_REVOKED = -102
 """SCM: "Only issued certificates can be revoked" (both APIs)."""
 

@@ -15,6 +15,7 @@ Chain and hostname checks are off in that mode because the pin names the exact c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -103,6 +104,13 @@ def pinned_chain_context(pins: frozenset[str], ca_bundle: Path | None) -> Pinned
     return context
 
 
+@functools.lru_cache(maxsize=64)
+def _bundle_context(ca_bundle: str) -> ssl.SSLContext:
+    # Firewalls sharing a bundle share its context: loading the bundle per firewall was a
+    # visible share of a fleet run, and a context is not changed after it is made.
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
 def build_verify(
     ca_bundle: Path | None, fingerprint: str | None, insecure: bool
 ) -> ssl.SSLContext | bool:
@@ -111,7 +119,7 @@ def build_verify(
     if fingerprint:
         return pinned_context(fingerprint)
     if ca_bundle is not None:
-        return ssl.create_default_context(cafile=str(ca_bundle))
+        return _bundle_context(str(ca_bundle))
     if insecure:
         _log.warning(
             "TLS verification of the firewall is OFF (paloalto_tls_insecure): anyone on the "

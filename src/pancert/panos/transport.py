@@ -10,7 +10,7 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
-from pancert.httpio import async_client
+from pancert.httpio import async_client, post_form
 from pancert.panos.errors import (
     PanosHttpError,
     PanosReplyError,
@@ -44,7 +44,7 @@ class Transport:
     async def send(self, fields: dict[str, str], files: Files | None = None) -> httpx.Response:
         headers = {"X-PAN-KEY": self._key.get_secret_value()}
         try:
-            return await self.http.post(self.url, data=fields, files=files, headers=headers)
+            return await post_form(self.http, self.url, fields, files, headers)
         except httpx.TransportError as exc:
             if self.identity is None or not self.identity.can_adopt(exc):
                 raise PanosTransportError(
@@ -67,7 +67,7 @@ class Transport:
         pinned = async_client(verify=context, timeout=self.http.timeout)
         self._owned.append(pinned)
         try:
-            response = await pinned.post(self.url, data=fields, files=files, headers=headers)
+            response = await post_form(pinned, self.url, fields, files, headers)
         except httpx.TransportError as exc:
             raise TlsIdentityError(
                 f"cannot reach {self.url}: {type(failure).__name__}: {failure}; nor with the "
