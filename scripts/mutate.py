@@ -1,127 +1,118 @@
-"""Mutation testing of pancert's core with mutmut (https://github.com/boxed/mutmut, 2.x).
+"""Mutation testing of pancert's core with mutmut 3 (https://github.com/boxed/mutmut).
 
-Each core module is mutated with only the tests that exercise it (MODULES below), one
-module after another. The DEFAULT set was measured to fit in 30 minutes on a 2-core
-machine; the whole table was not (see docs/testing.md). mutmut edits
-the file in place and restores it after each mutant; its results are kept in
-``.mutmut-cache`` (SQLite), read here for the per-module score.
+mutmut's settings are ``[tool.mutmut]`` in pyproject.toml: the modules to mutate
+(``only_mutate``, the same list as MODULES below) and the tests that may kill their
+mutants (``pytest_add_cli_args_test_selection``). mutmut copies ``src`` and ``tests`` to
+``mutants/``, runs that test selection once to record which tests execute which function,
+then forks one process per mutant and runs only the tests that execute the mutated
+function. The working tree is never edited.
 
-    make mutate                        # the DEFAULT modules
+    make mutate                        # every module below, from a clean mutants/
     make mutate MODULES="plan naming"  # some of them (keys of MODULES)
-    make mutate MODULES=all            # every module below
-    .venv/bin/mutmut show <id>         # the diff of one surviving mutant
+    .venv/bin/mutmut show <name>       # the diff of one mutant (names are printed below)
+    .venv/bin/mutmut browse            # every result, interactively
+
+Score per module: mutants the tests killed (failed, or ran out of time) over all mutants
+mutmut generated for it; a mutant no selected test executes counts as a survivor.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
-# xdist and hypothesis plugins cost ~2.5 s of start-up per mutant; the tests run here need
-# neither (hypothesis itself still works when imported by a test).
-PYTEST = (
-    f"{sys.executable} -c 'import sys, pytest; sys.exit(pytest.main(sys.argv[1:]) and 1)'"
-    " -x -q -p no:randomly -p no:cacheprovider -p no:xdist -p no:hypothesispytest"
-)
 MUTMUT = str(Path(sys.executable).parent / "mutmut")
 
-MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "plan": ("src/pancert/lifecycle/plan.py", ("tests/lifecycle/test_plan.py",)),
-    "naming": ("src/pancert/lifecycle/naming.py", ("tests/lifecycle/test_journal.py",)),
-    "redaction": (
-        "src/pancert/redaction.py",
-        ("tests/unit/test_logs.py", "tests/secrets/test_vectors.py"),
-    ),
-    "journal": (
-        "src/pancert/lifecycle/journal.py",
-        ("tests/lifecycle/test_journal.py", "tests/unit/test_state.py"),
-    ),
-    "install": ("src/pancert/lifecycle/install.py", ("tests/lifecycle/test_executor.py",)),
-    "finish": ("src/pancert/lifecycle/finish.py", ("tests/lifecycle/test_executor.py",)),
-    "fileio": (
-        "src/pancert/fileio.py",
-        ("tests/unit/test_fileio_durability.py", "tests/secrets/test_files.py"),
-    ),
-    "panos-errors": ("src/pancert/panos/errors.py", ("tests/panos/test_errors.py",)),
-    "scm-errors": ("src/pancert/scm/errors.py", ("tests/scm/test_units.py",)),
-    "config-fields": (
-        "src/pancert/config/fields.py",
-        ("tests/unit/test_config_validation.py",),
-    ),
+MODULES: dict[str, str] = {
+    "plan": "src/pancert/lifecycle/plan.py",
+    "journal": "src/pancert/lifecycle/journal.py",
+    "naming": "src/pancert/lifecycle/naming.py",
+    "install": "src/pancert/lifecycle/install.py",
+    "finish": "src/pancert/lifecycle/finish.py",
+    "rotate": "src/pancert/lifecycle/rotate.py",
+    "redaction": "src/pancert/redaction.py",
+    "fileio": "src/pancert/fileio.py",
+    "config-fields": "src/pancert/config/fields.py",
+    "config-models": "src/pancert/config/models.py",
+    "config-profile": "src/pancert/config/profile.py",
+    "panos-errors": "src/pancert/panos/errors.py",
+    "panos-transport": "src/pancert/panos/transport.py",
+    "panos-jobs": "src/pancert/panos/jobs.py",
+    "scm-errors": "src/pancert/scm/errors.py",
+    "scm-http": "src/pancert/scm/_http.py",
 }
 
-DEFAULT = ("plan", "naming", "redaction")
-"""What ``make mutate`` runs without MODULES: the modules measured to fit in 30 minutes
-here (docs/testing.md); ``MODULES=all`` runs every entry of MODULES (longer)."""
+# mutmut's exit codes per mutant (mutmut/stats.py): 0 = the tests passed (survived),
+# 33 / 5 = no selected test executes the function (a survivor here too).
+KILLED = {"killed", "timeout", "segfault", "suspicious", "caught by type check"}
+SURVIVED = {"survived", "no tests"}
 
-CACHE = Path(".mutmut-cache")
+
+def status_of(code: int | None) -> str:
+    from mutmut.stats import status_by_exit_code  # noqa: PLC0415 - only after the run
+
+    return str(status_by_exit_code[code])
 
 
-def counts(path: str) -> dict[str, int]:
-    if not CACHE.exists():
+def configured() -> list[str]:
+    with open("pyproject.toml", "rb") as f:
+        return list(tomllib.load(f)["tool"]["mutmut"]["only_mutate"])
+
+
+def module_name(path: str) -> str:
+    """``src/pancert/lifecycle/plan.py`` -> ``pancert.lifecycle.plan`` (mutmut's prefix)."""
+    return path.removeprefix("src/").removesuffix(".py").replace("/", ".")
+
+
+def results(path: str) -> dict[str, str]:
+    meta = Path("mutants") / f"{path}.meta"
+    if not meta.exists():
         return {}
-    with sqlite3.connect(CACHE) as db:
-        rows = db.execute(
-            "SELECT m.status, COUNT(*) FROM Mutant m JOIN Line l ON m.line = l.id "
-            "JOIN SourceFile f ON l.sourcefile = f.id WHERE f.filename = ? GROUP BY m.status",
-            (path,),
-        ).fetchall()
-    return {status: n for status, n in rows}
-
-
-def score(found: dict[str, int]) -> tuple[int, int]:
-    # "suspicious": the tests failed but took long; a timeout: the mutant hung the tests
-    killed = sum(found.get(s, 0) for s in ("ok_killed", "ok_suspicious", "bad_timeout"))
-    total = killed + found.get("bad_survived", 0)
-    return killed, total
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    return {name: status_of(code) for name, code in codes.items()}
 
 
 def main(names: list[str]) -> int:
-    chosen = list(MODULES) if names == ["all"] else names or list(DEFAULT)
+    if sorted(configured()) != sorted(MODULES.values()):
+        print("MODULES and [tool.mutmut] only_mutate in pyproject.toml differ", file=sys.stderr)
+        return 2
+    chosen = names or list(MODULES)
     unknown = [n for n in chosen if n not in MODULES]
     if unknown:
         print(f"unknown module(s) {unknown}; choose from {sorted(MODULES)}", file=sys.stderr)
         return 2
-    lines = []
+    # mutmut keeps results between runs and reuses them while a function's text is
+    # unchanged, even when the tests changed: a fresh copy measures the tests as they are.
+    shutil.rmtree("mutants", ignore_errors=True)
+    started = time.monotonic()
+    selection = [] if not names else [f"{module_name(MODULES[n])}.*" for n in chosen]
+    run = subprocess.run([MUTMUT, "run", *selection], check=False)
+    elapsed = time.monotonic() - started
+    if run.returncode != 0:
+        print(f"mutmut run failed (exit code {run.returncode})", file=sys.stderr)
+        return run.returncode
+    lines, survivors, all_killed, all_total = [], [], 0, 0
     for name in chosen:
-        path, tests = MODULES[name]
-        started = time.monotonic()
-        # A mutant often has the size of the original and is written within the same second:
-        # Python would then trust the stale bytecode and test the wrong code. No bytecode.
-        shutil.rmtree(Path(path).parent / "__pycache__", ignore_errors=True)
-        subprocess.run(
-            [
-                MUTMUT,
-                "run",
-                "--paths-to-mutate",
-                path,
-                "--tests-dir",
-                "tests",
-                "--runner",
-                # mutmut 2 counts only exit code 1 as a kill; a mutant that breaks the import
-                # (pytest exit 2, collection error) is killed too. One process, no shell in
-                # between, so mutmut's timeout can kill a mutant that loops.
-                f"{PYTEST} {' '.join(tests)}",
-                "--no-progress",
-            ],
-            check=False,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        )
-        killed, total = score(counts(path))
+        found = results(MODULES[name])
+        killed = sum(1 for s in found.values() if s in KILLED)
+        total = sum(1 for s in found.values() if s in KILLED | SURVIVED)
+        unchecked = len(found) - total
+        all_killed, all_total = all_killed + killed, all_total + total
         pct = 100 * killed / total if total else 0.0
-        lines.append(
-            f"{name:18} {killed:4}/{total:<4} killed  {pct:5.1f} %  "
-            f"({time.monotonic() - started:.0f} s)"
-        )
-        print(lines[-1], flush=True)
-    print("\nmutation score (killed or timed out / tested):")
+        note = f"  ({unchecked} not checked)" if unchecked else ""
+        lines.append(f"{name:16} {killed:4}/{total:<4} killed  {pct:5.1f} %{note}")
+        survivors += [f"  {m}  [{s}]" for m, s in sorted(found.items()) if s in SURVIVED]
+    print("\nsurviving mutants (.venv/bin/mutmut show <name> for the diff):")
+    print("\n".join(survivors) or "  none")
+    print(f"\nmutation score (killed or timed out / generated), mutmut run {elapsed:.0f} s:")
     print("\n".join(lines))
-    print("survivors: .venv/bin/mutmut results; one diff: .venv/bin/mutmut show <id>")
+    total_pct = 100 * all_killed / all_total if all_total else 0.0
+    print(f"{'total':16} {all_killed:4}/{all_total:<4} killed  {total_pct:5.1f} %")
     return 0
 
 
