@@ -45,6 +45,7 @@ class Job:
     answers: Sequence[JobResult | Exception]
     reads: list[int] = field(default_factory=list)
     sleeps: list[float] = field(default_factory=list)
+    now: float = 0.0
 
     async def read(self, job_id: int) -> JobResult:
         self.reads.append(job_id)
@@ -55,27 +56,31 @@ class Job:
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
+        self.now += seconds
 
     def wait(self, timeout_s: float = 600, **kwargs: object) -> JobResult:
-        return asyncio.run(jobs.wait(self.read, 7, timeout_s, sleep=self.sleep, **kwargs))  # type: ignore[arg-type]
+        return asyncio.run(
+            jobs.wait(self.read, 7, timeout_s, sleep=self.sleep, clock=lambda: self.now, **kwargs)  # type: ignore[arg-type]
+        )
 
 
-def test_polls_start_at_2_s_and_grow_by_half_up_to_30_s() -> None:
+def test_polls_start_at_half_a_second_then_grow_by_half() -> None:
+    # 0.5, 0.5, 1, 2 s, then elapsed / 2 + 1 s (src/pancert/panos/jobs.py, next_poll)
     job = Job([act()] * 10 + [DONE])
     assert job.wait() == DONE
     assert job.reads == [7] * 11
     assert job.sleeps == pytest.approx(
-        [2.0, 3.0, 4.5, 6.75, 10.125, 15.1875, 22.78125, 30.0, 30.0, 30.0]
+        [0.5, 0.5, 1.0, 2.0, 3.0, 4.5, 6.75, 10.125, 15.1875, 22.78125]
     )
 
 
-def test_a_longer_first_delay_is_kept_and_a_shorter_one_raised_to_2_s() -> None:
+def test_a_longer_first_delay_is_kept_and_a_shorter_one_raised_to_a_quarter_second() -> None:
     job = Job([act(), act(), DONE])
     job.wait(first_delay_s=5.0)
-    assert job.sleeps == [5.0, 7.5]
+    assert job.sleeps == [5.0, 5.0]
     job = Job([act(), DONE])
     job.wait(first_delay_s=0.0)
-    assert job.sleeps == [2.0]
+    assert job.sleeps == [0.25]
 
 
 def test_a_finished_job_is_not_slept_on() -> None:
@@ -94,25 +99,25 @@ def test_a_failed_job_raises_with_its_details() -> None:
 
 
 def test_the_timeout_bounds_the_time_slept() -> None:
-    # 2 + 3 + 4.5 = 9.5 s fits in 9.5; the next 6.75 would not
+    # 0.5 + 0.5 + 1 = 2 s fits in 2; the next 2 s would not
     job = Job([act()] * 4 + [DONE])
     with pytest.raises(JobTimeoutError) as caught:
-        job.wait(timeout_s=9.5)
-    assert job.sleeps == [2.0, 3.0, 4.5]
+        job.wait(timeout_s=2.0)
+    assert job.sleeps == [0.5, 0.5, 1.0]
     assert job.reads == [7] * 4
     assert caught.value.job_id == 7
-    assert caught.value.waited_s == 9.5
-    assert str(caught.value) == "job 7 still running after 10 s"
+    assert caught.value.waited_s == 2.0
+    assert str(caught.value) == "job 7 still running after 2 s"
     # exactly enough time: the poll after the last sleep still counts
     job = Job([act()] * 3 + [DONE])
-    assert job.wait(timeout_s=9.5) == DONE
+    assert job.wait(timeout_s=2.0) == DONE
 
 
 def test_a_dropped_connection_while_rotating_is_one_more_poll() -> None:
     dropped = PanosTransportError("reset")
     job = Job([act(), dropped, DONE])
     assert job.wait(rotating=lambda: True) == DONE
-    assert job.sleeps == [2.0, 3.0]
+    assert job.sleeps == [0.5, 0.5]
     # not rotating: the drop is a failure
     with pytest.raises(PanosTransportError):
         Job([act(), dropped, DONE]).wait(rotating=lambda: False)
@@ -124,33 +129,7 @@ def test_a_dropped_connection_while_rotating_is_one_more_poll() -> None:
         Job([TlsIdentityError("other cert"), DONE]).wait(rotating=lambda: True)
 
 
-def test_progress_brings_the_next_poll_forward() -> None:
-    # after 2 s at 50 %, the estimate is 2 s more: sooner than the scheduled 3 s
-    job = Job([act(10), act(50), DONE])
-    job.wait()
-    assert job.sleeps == [2.0, 2.0]
-    # the estimate after 2 s at 40 % is 3 s: equal to the schedule
-    job = Job([act(10), act(40), act(40), DONE])
-    job.wait()
-    assert job.sleeps == [2.0, 3.0, 4.5]
-
-
-@pytest.mark.parametrize(
-    ("scheduled", "waited", "progress", "expected"),
-    [
-        (10.0, 0.0, 50, 10.0),  # nothing waited yet: no estimate
-        (10.0, 4.0, 0, 10.0),  # no progress: no estimate
-        (10.0, 4.0, 100, 10.0),  # done: the read will say FIN
-        (10.0, 4.0, 99, 2.0),  # almost done, but never closer than 2 s
-        (10.0, 4.0, 50, 4.0),
-        (10.0, 4.0, 25, 10.0),  # estimate 12 s: the schedule is sooner
-        (10.0, 9.0, 1, 10.0),
-        (10.0, 0.01, 1, 2.0),  # any progress counts, from 1 %
-        (10.0, 0.5, 50, 2.0),  # any time waited counts, below a second too
-    ],
-)
-def test_next_poll(scheduled: float, waited: float, progress: int, expected: float) -> None:
-    assert jobs.next_poll(scheduled, waited, progress) == expected
+# The progress estimate and next_poll's own table: tests/panos/test_job_schedule.py
 
 
 # ---- Transport -------------------------------------------------------------------------------
