@@ -4,9 +4,7 @@ for exactly-once ordering — which failures say "never sent" and which "may hav
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import gzip
-import ipaddress
 import json
 import secrets
 import socket
@@ -17,12 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from pancert.httpio import AiohttpTransport, _environment_proxy, async_client, post_form
+from pancert.sandbox.ca import SandboxCA
 from pancert.scm._http import _NOT_SENT as NOT_SENT_ERRORS
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -64,37 +59,6 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     )
     await writer.drain()
     writer.close()
-
-
-def _self_signed(folder: Path) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path = folder / "cert.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
 
 
 def _closed_port() -> int:
@@ -177,10 +141,14 @@ def test_a_silent_server_is_a_read_timeout_not_a_connect_failure() -> None:
     assert not isinstance(caught.value, NOT_SENT_ERRORS)
 
 
-def test_an_untrusted_certificate_fails_the_handshake_with_the_ssl_cause(tmp_path: Path) -> None:
-    certificate = _self_signed(tmp_path)
+def test_an_untrusted_certificate_fails_the_handshake_with_the_ssl_cause(
+    tmp_path: Path, sandbox_ca: SandboxCA
+) -> None:
+    chain, key = sandbox_ca.issue_tls_server()
+    (tmp_path / "chain.pem").write_bytes(chain)
+    (tmp_path / "key.pem").write_bytes(key)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(certificate, tmp_path / "key.pem")
+    server_context.load_cert_chain(tmp_path / "chain.pem", tmp_path / "key.pem")
 
     async def scenario() -> tuple[BaseException, int, str]:
         async with serve(_echo, server_context) as url:
@@ -189,7 +157,7 @@ def test_an_untrusted_certificate_fails_the_handshake_with_the_ssl_cause(tmp_pat
                     await client.post(url, data={"a": "b"})
                 except httpx.ConnectError as exc:
                     failure: BaseException = exc
-            trusted = ssl.create_default_context(cafile=str(certificate))
+            trusted = ssl.create_default_context(cadata=sandbox_ca.bundle_pem().decode())
             async with async_client(verify=trusted) as client:
                 # larger than the TLS read buffer pancert sets: read over several calls
                 reply = await client.post(url, data={"a": big})
