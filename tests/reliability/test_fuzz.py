@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,11 @@ def _write_world(folder: Path, config: Any, docs: tuple[Any, Any, Any], raw: str
     profiles = folder / "profiles"
     profiles.mkdir(parents=True, exist_ok=True)
     for stale in profiles.iterdir():
-        stale.unlink()
+        # a fuzzed pancert_state_path may be the profile folder: the parse cache's folder too
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     base = {
         "cert_profile_path": "profiles",
         "sectigo_log_path": "logs",
