@@ -76,6 +76,13 @@ def _r(method: str, url: str) -> httpx.Request:
     return httpx.Request(method, url)
 
 
+def _timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """httpx's timeouts in aiohttp's terms: waiting for the pool counts as connecting."""
+    return aiohttp.ClientTimeout(total=None, connect=pool, sock_connect=connect, sock_read=read)
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """One aiohttp session (connection pool), created in the running loop on first use."""
 
@@ -102,12 +109,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._open()
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeouts.get("pool"),
-            sock_connect=timeouts.get("connect"),
-            sock_read=timeouts.get("read"),
-        )
+        timeout = _timeout(timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in request.headers.raw
@@ -159,12 +161,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 url,
                 data=data,
                 headers=headers,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.pool,
-                    sock_connect=timeout.connect,
-                    sock_read=timeout.read,
-                ),
+                timeout=_timeout(timeout.pool, timeout.connect, timeout.read),
                 allow_redirects=False,
                 skip_auto_headers=("Accept-Encoding",),  # an identity body: nothing to decode
             ) as reply:
