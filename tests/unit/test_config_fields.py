@@ -7,12 +7,14 @@ file), not read from the module's own tables.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
+from pancert.config import fields
 from pancert.config.fields import (
     check_dns_name,
     check_email,
@@ -87,6 +89,7 @@ def test_a_raised_rule_reads_as_its_message() -> None:
         pytest.param("-1", -1, id="minus"),
         pytest.param("3.5", "3.5", id="decimal-left-as-is"),
         pytest.param("big", "big", id="word-left-as-is"),
+        pytest.param("X12", "X12", id="letter-first-left-as-is"),
         pytest.param(12, 12, id="number"),
     ],
 )
@@ -174,6 +177,7 @@ def test_names_accepted(value: str, allow_ip: bool, expected: str) -> None:
         pytest.param("a_b.example.com", False, id="underscore"),
         pytest.param("*", False, id="wildcard-alone"),
         pytest.param("a.*.example.com", False, id="inner-wildcard"),
+        pytest.param("*.-a.example.com", False, id="bad-label-after-wildcard"),
         pytest.param("10.0.0.1", False, id="ip-where-none-allowed"),
         pytest.param("host.123", True, id="numeric-tld"),
         pytest.param("10.0.0.256", True, id="no-ip-no-name"),
@@ -216,6 +220,7 @@ BASE = Path("/etc/pancert")
         pytest.param("certs\\\\ca.pem", {"base": BASE}, BASE / "certs/ca.pem", id="windows-sep"),
         pytest.param("a\\b\\c.pem", {"base": BASE}, BASE / "a/b/c.pem", id="single-backslashes"),
         pytest.param("C:\\ca.pem", {"base": BASE}, BASE / "C:\\ca.pem", id="drive-kept"),
+        pytest.param("c:\\ca.pem", {"base": BASE}, BASE / "c:\\ca.pem", id="lower-drive-kept"),
         pytest.param("ca.pem", None, Path("ca.pem"), id="no-context"),
         pytest.param("ca.pem", {"base": "/etc"}, Path("ca.pem"), id="base-not-a-path"),
     ],
@@ -228,6 +233,16 @@ def test_paths_resolve_against_the_files_folder(
         context=context,
     )
     assert profile.ca_bundle == expected
+
+
+def test_on_windows_backslashes_are_left_to_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # only this module's view of the platform: pathlib itself must stay POSIX here
+    monkeypatch.setattr(fields, "os", SimpleNamespace(name="nt"))
+    profile = FirewallProfile.model_validate(
+        {"name": "fw", "source": BASE / "fw.yaml", "paloalto_ca_bundle": "certs\\ca.pem"},
+        context={"base": BASE},
+    )
+    assert profile.ca_bundle == BASE / "certs\\ca.pem"
 
 
 def test_a_home_folder_path_is_expanded() -> None:

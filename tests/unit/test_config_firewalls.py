@@ -88,6 +88,11 @@ def credential_lines(raw: dict[str, Any]) -> list[str]:
             id="key-7",
         ),
         pytest.param(
+            {"paloalto_api_key": ["fw-api-key-0123"]},
+            [f"{W}: paloalto_api_key: not text"],
+            id="key-list",
+        ),
+        pytest.param(
             {"paloalto_tls_fingerprint": PIN[:-1]},
             [
                 f"{W}: paloalto_tls_fingerprint: not a SHA-256 fingerprint "
@@ -262,6 +267,14 @@ def test_one_url_or_a_pair() -> None:
             {**CREDENTIAL, "sectigo_cert_type_map": ["DV"]},
             [f"{S}: sectigo_cert_type_map: not a mapping"],
             id="type-map",
+        ),
+        pytest.param(
+            {**CREDENTIAL, "sectigo_cert_type_map": {"dv": [1]}},
+            [
+                f"{S}: sectigo_cert_type_map[DV][str]: not text",
+                f"{S}: sectigo_cert_type_map[DV][int]: not a whole number",
+            ],
+            id="type-map-value",
         ),
     ],
 )

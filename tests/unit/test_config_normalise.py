@@ -77,6 +77,9 @@ def profile(overrides: dict[str, Any]) -> CertificateProfile:
         pytest.param({"sectigo_ssl_cert_type": None}, "cert_type", None, id="type-null"),
         pytest.param({"sectigo_ssl_cert_comments": None}, "comments", "", id="comments-null"),
         pytest.param(
+            {"sectigo_ssl_cert_comments": "web farm"}, "comments", "web farm", id="comments"
+        ),
+        pytest.param(
             {"sectigo_ssl_cert_custom_fields": {" Team ": 7, "cost": None, "n": "x"}},
             "custom_fields",
             {"Team": "7", "cost": "", "n": "x"},
