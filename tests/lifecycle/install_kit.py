@@ -11,8 +11,8 @@ the install step compares them as text and never parses them.
 from __future__ import annotations
 
 import asyncio
-import logging
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -74,7 +74,8 @@ def test_a_rotation_is_imported_verified_rebound_pruned_then_journalled(
         (INFO, "web on fw_a: deleted superseded web"),
     ]
     saved = ctx.journal.load("web", "fw_a")
-    assert saved is not None and saved.rotation is not None
+    assert saved is not None
+    assert saved.rotation is not None
     assert saved.rotation.step is Step.IMPORTED
     assert saved.rotation.last_error is None
     assert saved.owned_objects == [NEW]
@@ -101,7 +102,8 @@ def test_a_chain_imported_before_a_crash_is_not_imported_again(
     assert kit.fw.calls[0] == "certificates"
     assert (INFO, "web on fw_a: imported the chain into web-abcdefgh") not in lines(caplog.records)
     saved = ctx.journal.load("web", "fw_a")
-    assert saved is not None and saved.rotation is not None
+    assert saved is not None
+    assert saved.rotation is not None
     assert saved.rotation.step is Step.IMPORTED
 
 

@@ -17,7 +17,7 @@ from pancert.errors import ConfigError
 from pancert.lifecycle.failures import StepFailed
 from pancert.lifecycle.install import _rebind, install
 from pancert.panos.errors import ForeignChangesError, InvalidObjectError
-from pancert.panos.models import SHARED, ReferenceKind
+from pancert.panos.models import SHARED, Reference, ReferenceKind
 from pancert.sandbox.ca import SandboxCA
 
 from .install_kit import CHAIN, NEW, OLD, Setup, lines, profile_xpath, record, uses
@@ -143,9 +143,9 @@ def test_an_allowed_management_rebind_expects_the_new_leaf_and_remembers_it(
     ids=["no-management-use", "management-by-template"],
 )
 def test_no_management_expectation_without_a_local_management_use(
-    kit: Setup, table: list[object]
+    kit: Setup, table: list[Reference]
 ) -> None:
-    kit.table[OLD] = table  # type: ignore[assignment]
+    kit.table[OLD] = table
     kit.profile["paloalto_allow_management"] = True
     ctx = kit.due()
     asyncio.run(_rebind(ctx))
