@@ -220,3 +220,15 @@ def test_the_management_expectation_is_not_touched_by_a_plain_rotation(kit: Setu
     assert kit.fw.expected_chains == []
     assert not (kit.folder / "state" / "tls-pins.json").exists()
     assert kit.fw.owner_checks == [(profile_xpath("web-tls"), "pancert-api")]
+
+
+def test_installing_without_the_configuration_read_is_an_internal_error(kit: Setup) -> None:
+    """The firewall run reads the candidate configuration before any pair installs; were
+    that order broken, the step stops (with this text in the internal error) before any
+    rebind, instead of deciding with no idea who uses the old object."""
+    kit.due()
+    ctx = kit.context(snapshot=False)
+    with pytest.raises(AssertionError) as caught:
+        asyncio.run(install(ctx))
+    assert str(caught.value) == "the firewall run reads the configuration before installing"
+    assert kit.fw.rebinds == []

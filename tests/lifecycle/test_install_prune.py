@@ -78,11 +78,21 @@ def test_every_path_the_firewall_names_is_kept(
     ]
 
 
-def test_a_refusal_without_paths_keeps_the_firewalls_words(kit: Setup) -> None:
+@pytest.mark.parametrize(
+    ("messages", "kept"),
+    [
+        ((REFUSAL, "/config/shared/x", "y -> web"), ["/config/shared/x", "y -> web"]),
+        ((" web " + REFUSAL, "x"), [" web " + REFUSAL, "x"]),
+    ],
+    ids=["paths", "no-paths"],
+)
+def test_a_refused_delete_keeps_the_paths_else_the_firewalls_words(
+    kit: Setup, messages: tuple[str, ...], kept: list[str]
+) -> None:
     ctx = kit.due()
-    kit.fw.failures["delete_certificate"] = StillReferencedError(13, (" web " + REFUSAL, "x"))
+    kit.fw.failures["delete_certificate"] = StillReferencedError(13, messages)
     asyncio.run(_prune(ctx))
-    assert ctx.record.kept_superseded == {OLD: [" web " + REFUSAL, "x"]}
+    assert ctx.record.kept_superseded == {OLD: kept}
     assert ctx.record.owned_objects == [OLD]
     assert OLD in ctx.inventory
 
