@@ -232,3 +232,18 @@ def test_installing_without_the_configuration_read_is_an_internal_error(kit: Set
         asyncio.run(install(ctx))
     assert str(caught.value) == "the firewall run reads the configuration before installing"
     assert kit.fw.rebinds == []
+
+
+def test_a_rotation_without_a_chain_fails_the_read_back_instead_of_crashing(kit: Setup) -> None:
+    """A record at ISSUED always carries the verified chain; one that lost it (edited by
+    hand) must not pass for imported, whatever the entry shows."""
+    kit.seed(NEW, csr=True)
+    kit.fw.shown[NEW] = LEAF
+    ctx = kit.context(record(rotation=rotation(chain_pem=[])))
+    with pytest.raises(StepFailed) as caught:
+        asyncio.run(install(ctx))
+    assert str(caught.value) == (
+        "PAN-OS import certificate: web-abcdefgh holds a different certificate than the one "
+        "imported"
+    )
+    assert kit.fw.imports == [(NEW, SHARED, [])]

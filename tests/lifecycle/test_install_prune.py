@@ -21,7 +21,7 @@ from .builders import entry
 from .install_kit import NEW, OLD, OTHER_LEAF, Setup, lines, profile_xpath, record, rotation, uses
 
 INFO, WARNING = logging.INFO, logging.WARNING
-EARLIER, KEPT = "web-1aaaaaaa", "web-2bbbbbbb"
+EARLIER, KEPT, GONE = "web-1aaaaaaa", "web-2bbbbbbb", "web-3ccccccc"
 REFUSAL = "cannot be deleted because of references from:"
 
 
@@ -110,10 +110,12 @@ def test_another_delete_failure_stops_the_step(kit: Setup) -> None:
 
 def test_an_object_already_gone_is_forgotten_without_a_call(kit: Setup) -> None:
     """Deleted by hand (or by a run that crashed before journalling it): dropped from the
-    journal's owned and kept objects; an object only kept (not owned) is dropped too."""
-    kit.table[EARLIER] = []
-    kit.table[KEPT] = []
-    rec = record(owned_objects=[OLD, EARLIER, NEW], kept_superseded={EARLIER: ["a"], KEPT: ["b"]})
+    journal's owned and kept objects; an object only kept (not owned) is dropped too, and
+    one only owned (never kept)."""
+    kit.table.update({EARLIER: [], KEPT: [], GONE: []})
+    rec = record(
+        owned_objects=[OLD, EARLIER, GONE, NEW], kept_superseded={EARLIER: ["a"], KEPT: ["b"]}
+    )
     ctx = kit.due(rec)
     kit.fw.candidate.profiles["web-tls"] = NEW
     assert asyncio.run(_prune(ctx)) == ["deleted web"]
