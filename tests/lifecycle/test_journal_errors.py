@@ -14,6 +14,7 @@ import errno
 import getpass
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,8 @@ def test_a_saved_record_is_indented_json_a_person_can_correct(journal: Journal) 
     assert '\n  "updated_at": "2026-11-27T12:05:00Z",\n' in text
     assert '\n  "rotation": {\n    "step": "ORDERED",\n' in text
     loaded = journal.load("web", "fw_a")
-    assert loaded is not None and loaded.updated_at == later
+    assert loaded is not None
+    assert loaded.updated_at == later
 
 
 def test_a_failed_save_keeps_the_previous_record_and_names_the_disk_error(
@@ -144,8 +146,7 @@ def test_a_failed_save_keeps_the_previous_record_and_names_the_disk_error(
     with pytest.raises(UnsafePathError) as caught:
         journal.save(PairRecord(profile="web", firewall="fw_a", current_object="x"), NOW)
     assert str(caught.value) == (
-        f"{path}: cannot write the journal record: No space left on device "
-        "(running as pancert-svc)"
+        f"{path}: cannot write the journal record: No space left on device (running as pancert-svc)"
     )
     assert caught.value.hint == (
         f"make {path} writable for pancert-svc, or point the configuration elsewhere"
@@ -164,12 +165,15 @@ def test_a_journal_folder_or_record_that_is_a_link_is_never_written_through(
     (state / "journal").symlink_to(elsewhere)
     journal = Journal(state)
     record = PairRecord(profile="web", firewall="fw_a")
-    for action in (lambda: journal.save(record, NOW), lambda: journal.load("web", "fw_a")):
+    actions: list[Callable[[], object]] = [
+        lambda: journal.save(record, NOW),
+        lambda: journal.load("web", "fw_a"),
+    ]
+    for action in actions:
         with pytest.raises(UnsafePathError) as caught:
             action()
         assert str(caught.value) == (
-            f"{state / 'journal'}: the journal folder is a symbolic link (to {elsewhere}); "
-            "refused"
+            f"{state / 'journal'}: the journal folder is a symbolic link (to {elsewhere}); refused"
         )
         assert caught.value.hint == "replace the link by a real folder"
     assert os.listdir(elsewhere) == []
@@ -179,7 +183,7 @@ def test_a_journal_folder_or_record_that_is_a_link_is_never_written_through(
     victim = tmp_path / "victim.json"
     victim.write_text("{}")
     journal.path_for("web", "fw_a").symlink_to(victim)
-    for action in (lambda: journal.save(record, NOW), lambda: journal.load("web", "fw_a")):
+    for action in actions:
         with pytest.raises(UnsafePathError) as caught:
             action()
         assert str(caught.value) == (
@@ -226,7 +230,8 @@ def test_ids_files_are_the_agents_exact_bytes_readable_by_everyone(journal: Jour
     path.write_text("old")
     path.chmod(0o600)
     journal.write_ids("web", 1234, "AbC", api="admin")
-    assert path.read_bytes() == b"eyJzc2xJZCI6MTIzNCwicmVuZXdJZCI6IkFiQyJ9"  # {"sslId":1234,"renewId":"AbC"}
+    # {"sslId":1234,"renewId":"AbC"}
+    assert path.read_bytes() == b"eyJzc2xJZCI6MTIzNCwicmVuZXdJZCI6IkFiQyJ9"
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     journal.write_ids("rest", 77, None, api="enrollment")
     assert journal.ids_path("rest").read_bytes() == b"eyJjZXJ0SWQiOjc3fQ=="  # {"certId":77}

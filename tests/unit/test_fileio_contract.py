@@ -101,6 +101,7 @@ def test_the_temporary_file_is_hidden_beside_the_target_and_fsynced_full(
     """A crash before the rename leaves ``.<name>.<random>.tmp`` in the same folder (a rename
     across file systems would not be atomic), which no reader of ``*.json`` ever picks up."""
     events: list[tuple[str, object]] = []
+    renames: list[tuple[Path, str, Path]] = []
     real_fsync, real_replace = os.fsync, os.replace
 
     def fsync(fd: int) -> None:
@@ -109,7 +110,8 @@ def test_the_temporary_file_is_hidden_beside_the_target_and_fsynced_full(
         real_fsync(fd)
 
     def replace(source: str, destination: Path) -> None:
-        events.append(("replace", (Path(source).parent, Path(source).name, destination)))
+        events.append(("replace", destination))
+        renames.append((Path(source).parent, Path(source).name, destination))
         real_replace(source, destination)
 
     monkeypatch.setattr(os, "fsync", fsync)
@@ -118,8 +120,9 @@ def test_the_temporary_file_is_hidden_beside_the_target_and_fsynced_full(
     atomic_write(target, b"0123456789")
     assert [kind for kind, _ in events] == ["fsync", "replace", "fsync"]
     assert events[0] == ("fsync", 10), "the whole payload is on disk before the rename"
-    folder, name, destination = events[1][1]  # type: ignore[misc]
-    assert (folder, destination) == (tmp_path, target)
+    assert events[1] == ("replace", target)
+    [(folder, name, _)] = renames
+    assert folder == tmp_path
     assert re.fullmatch(r"\.web@fw_a\.json\.[^/]+\.tmp", name), name
     assert events[2] == ("fsync", "folder")
 
@@ -245,9 +248,7 @@ def test_a_folder_the_user_may_not_write_is_refused(
     """Root may write anywhere, so the refusal of the system is simulated: reading and
     entering are allowed, writing is not."""
     real_access = os.access
-    monkeypatch.setattr(
-        os, "access", lambda p, m: False if m & os.W_OK else real_access(p, m)
-    )
+    monkeypatch.setattr(os, "access", lambda p, m: False if m & os.W_OK else real_access(p, m))
     with pytest.raises(UnsafePathError) as caught:
         private_folder(tmp_path, "state folder")
     assert str(caught.value) == (
@@ -385,11 +386,11 @@ def test_the_user_is_named_by_uid_when_it_has_no_name(
 
     monkeypatch.setattr(getpass, "getuser", nameless)
     monkeypatch.setattr(os, "getuid", lambda: 4242)
-    error = fileio.unwritable(tmp_path, "state folder", OSError(errno.EROFS, "Read-only"))
-    assert str(error) == f"{tmp_path}: cannot write the state folder: Read-only (running as uid 4242)"
-    assert error.hint == f"make {tmp_path} writable for uid 4242, or point the configuration elsewhere"
-    monkeypatch.delattr(os, "getuid")  # Windows: no uid either
-    error = fileio.unwritable(tmp_path, "state folder", OSError("disk gone"))
-    assert str(error) == (
-        f"{tmp_path}: cannot write the state folder: disk gone (running as this user)"
+    error = fileio.unwritable(tmp_path, "state", OSError(errno.EROFS, "Read-only"))
+    assert str(error) == f"{tmp_path}: cannot write the state: Read-only (running as uid 4242)"
+    assert (
+        error.hint == f"make {tmp_path} writable for uid 4242, or point the configuration elsewhere"
     )
+    monkeypatch.delattr(os, "getuid")  # Windows: no uid either
+    error = fileio.unwritable(tmp_path, "state", OSError("disk gone"))
+    assert str(error) == f"{tmp_path}: cannot write the state: disk gone (running as this user)"
