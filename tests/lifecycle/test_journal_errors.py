@@ -268,3 +268,19 @@ def test_an_ids_file_that_is_not_understood_is_named(journal: Journal, content: 
         f"{path}: not an order id file this agent understands "
         "(expected Base64 JSON, JSON, a dict or a bare integer)"
     )
+
+
+def test_a_firewall_name_with_an_at_sign_keeps_its_profile(tmp_path: Path) -> None:
+    """Firewall names are file names, which may hold an ``@``; profile names may not
+    (config/profile.py): the first ``@`` ends the profile, and the hint names it."""
+    journal = Journal(tmp_path)
+    journal.save(PairRecord(profile="web", firewall="fw@dc1"), NOW)
+    assert [(r.profile, r.firewall) for r in journal.records()] == [("web", "fw@dc1")]
+    journal.path_for("web", "fw@dc1").write_text("[]")
+    with pytest.raises(JournalError) as caught:
+        journal.records()
+    assert caught.value.hint == (
+        "restore web@fw@dc1.json from a backup, or correct it by hand; if it is lost, move it "
+        "aside and check SCM for an order of web in flight before the next run (pancert then "
+        "starts this pair afresh and treats the objects it had created as foreign)"
+    )
