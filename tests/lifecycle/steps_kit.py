@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,11 @@ from pancert.errors import PancertError
 from pancert.lifecycle import ports
 from pancert.lifecycle.journal import Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.pair import Pair, RunSettings
-from pancert.lifecycle.rotate import Context, FirewallState
+from pancert.lifecycle.rotate import Context
 from pancert.panos.models import CommitResult, CsrRequest, JobResult, Location
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.sandbox.ca import SandboxCA
-from pancert.scm.models import EnrollRequest, OrderLookup, OrderRef
+from pancert.scm.models import EnrollRequest, IssuedChain, OrderLookup, OrderRef, Pending
 
 from .executor_kit import Kit
 from .fakes import Config, FakeCA, FakeFirewall, FakeObject
@@ -47,6 +46,21 @@ class OnDisk:
     step: Step | None
     commit_job: int | None
     order_id: int | None
+
+
+class StepJournal(Journal):
+    """Records the rotation step of every save, in order (intermediate ones included)."""
+
+    def __init__(self, state_path: Path) -> None:
+        super().__init__(state_path)
+        self.saves: list[tuple[str, Step | None]] = []
+
+    def save(self, record: PairRecord, now: dt.datetime) -> PairRecord:
+        self.saves.append((record.profile, record.rotation.step if record.rotation else None))
+        return super().save(record, now)
+
+    def steps(self, profile: str = "web") -> list[Step | None]:
+        return [step for name, step in self.saves if name == profile]
 
 
 class StepFirewall(FakeFirewall):
@@ -125,6 +139,9 @@ class StepCA(FakeCA):
         """When set, what :meth:`find_order` answers."""
         self.looked_up: list[tuple[str, str, dt.datetime]] = []
         self.enrolled: list[EnrollRequest] = []
+        self.renew_id: str | None = None
+        """The renewId enroll answers with."""
+        self.issued: list[IssuedChain] = []
 
     async def find_order(
         self, request_id: str, common_name: str, since: dt.datetime
@@ -135,7 +152,14 @@ class StepCA(FakeCA):
 
     async def enroll(self, request: EnrollRequest) -> OrderRef:
         self.enrolled.append(request)
-        return await super().enroll(request)
+        ref = await super().enroll(request)
+        return OrderRef(ref.order_id, self.renew_id, ref.api)
+
+    async def collect(self, order_id: int) -> IssuedChain | Pending:
+        result = await super().collect(order_id)
+        if isinstance(result, IssuedChain):
+            self.issued.append(result)
+        return result
 
 
 @dataclass
@@ -147,12 +171,13 @@ class Steps:
 
     @classmethod
     def make(cls, folder: Path, sandbox_ca: SandboxCA) -> Steps:
-        journal = Journal(folder / "state")
+        journal = StepJournal(folder / "state")
         fw, ca = StepFirewall(journal), StepCA(sandbox_ca)
         return cls(Kit(folder, sandbox_ca, fw, ca, journal), fw, ca)
 
     @property
-    def journal(self) -> Journal:
+    def journal(self) -> StepJournal:
+        assert isinstance(self.kit.journal, StepJournal)
         return self.kit.journal
 
     def pair(self, **overrides: Any) -> Pair:
@@ -171,13 +196,10 @@ class Steps:
     ) -> Context:
         """The record is saved first (as the executor has it on disk by then)."""
         self.journal.save(record, T0)
-        entries = ConfigSnapshot(self.fw._xml(self.fw.candidate), None).certificates(
-            pair.location
-        )
+        self.journal.saves.clear()
+        entries = ConfigSnapshot(self.fw._xml(self.fw.candidate), None).certificates(pair.location)
         inventory = {e.name: e for e in entries}
-        return Context(
-            pair, record, self.journal, self.fw, settings or self.settings(), inventory
-        )
+        return Context(pair, record, self.journal, self.fw, settings or self.settings(), inventory)
 
     def load(self, profile: str = "web") -> PairRecord:
         record = self.journal.load(profile, "fw_a")
@@ -225,11 +247,6 @@ class Steps:
     def commit_candidate(self) -> None:
         """What a successful commit leaves: the running configuration is the candidate."""
         self.fw.running = copy.deepcopy(self.fw.candidate)
-
-
-def seed(fw: FakeFirewall, objects: Sequence[str], *, pem: str) -> None:
-    for name in objects:
-        fw.candidate.objects[name] = FakeObject(certificate_pem=pem)
 
 
 def error_of(result: PancertError | None) -> PancertError:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,7 +55,7 @@ def deploy(steps: Steps, contexts: list[Context]) -> Report:
     return report
 
 
-def rotating(steps: Steps, record: PairRecord | None = None, **rotation: object) -> Context:
+def rotating(steps: Steps, record: PairRecord | None = None, **rotation: Any) -> Context:
     """web, rotating to web-2abcdefg (used by web-tls), committed."""
     pair = steps.pair(paloalto_bindings=BOUND)
     record = record or PairRecord(profile="web", firewall="fw_a", current_object="web")
@@ -125,7 +126,8 @@ def test_deployed_records_the_new_certificate_as_current(
     assert (saved.renew_at, saved.renew_reason) == (None, None)
     assert saved.forced_hash == "old-hash", "no forced renewal: the flag's record stays"
     assert saved.seen == SeenCertificate.of(ctx.inventory[NEW])
-    assert saved.seen is not None and saved.seen.name == NEW
+    assert saved.seen is not None
+    assert saved.seen.name == NEW
     assert saved.seen_at == T0
     assert (saved.last_error, saved.last_error_hint, saved.last_error_kind) == (None,) * 3
     assert saved.updated_at == T0
@@ -214,7 +216,7 @@ SUPERSEDED = {
     list(SUPERSEDED.values()),
     ids=list(SUPERSEDED),
 )
-def test_the_superseded_order_at_scm(
+def test_the_superseded_order_at_scm(  # noqa: PLR0917 - fixtures plus the table's columns
     steps: Steps,
     caplog: pytest.LogCaptureFixture,
     old_order: int | None,

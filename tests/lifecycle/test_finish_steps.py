@@ -6,11 +6,10 @@ of DEPLOYED (every journal field, the .ids file, the superseded order at SCM, th
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
-import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -18,15 +17,14 @@ from cryptography import x509
 from pancert.errors import ConfigError, PancertError
 from pancert.lifecycle import finish
 from pancert.lifecycle.failures import StepFailed
-from pancert.lifecycle.journal import PairRecord, SeenCertificate, Step
+from pancert.lifecycle.journal import PairRecord
 from pancert.lifecycle.rotate import Context
 from pancert.panos.errors import BusyError, CommitFailedError, JobTimeoutError
 from pancert.panos.models import CommitResult, JobResult
 from pancert.sandbox.ca import SandboxCA
-from pancert.scm.errors import ScmServerError
 
 from .executor_kit import firewall
-from .steps_kit import NEW, T0, Steps, error_of
+from .steps_kit import T0, Steps, error_of
 
 LOGGER = "pancert.lifecycle"
 STAY = "the changes stay in the candidate and the next run commits them"
@@ -37,11 +35,9 @@ def steps(tmp_path: Path, sandbox_ca: SandboxCA) -> Steps:
     return Steps.make(tmp_path, sandbox_ca)
 
 
-def rotating(steps: Steps, **rotation: object) -> Context:
+def rotating(steps: Steps, **rotation: Any) -> Context:
     pair = steps.pair()
-    record = PairRecord(
-        profile="web", firewall="fw_a", current_object="web", owned_objects=["web"]
-    )
+    record = PairRecord(profile="web", firewall="fw_a", current_object="web", owned_objects=["web"])
     record.rotation = steps.imported(pair, **rotation)
     return steps.context(pair, record)
 
