@@ -12,8 +12,10 @@ function. The working tree is never edited.
     .venv/bin/mutmut show <name>       # the diff of one mutant (names are printed below)
     .venv/bin/mutmut browse            # every result, interactively
 
-Score per module: mutants the tests killed (failed, or ran out of time) over all mutants
-mutmut generated for it; a mutant no selected test executes counts as a survivor.
+Score per module: mutants killed (a selected test failed or ran out of time, or
+``mypy --strict`` rejected the mutated code, as ``make lint`` would) over all mutants mutmut
+generated for it; a mutant no selected test executes counts as a survivor. The two kinds of
+kill are printed apart.
 """
 
 from __future__ import annotations
@@ -105,7 +107,9 @@ def main(names: list[str]) -> int:
         all_killed, all_total = all_killed + killed, all_total + total
         pct = 100 * killed / total if total else 0.0
         note = f"  ({unchecked} not checked)" if unchecked else ""
-        lines.append(f"{name:16} {killed:4}/{total:<4} killed  {pct:5.1f} %{note}")
+        typed = sum(1 for s in found.values() if s == "caught by type check")
+        by = f"  ({killed - typed} by a test, {typed} by mypy)"
+        lines.append(f"{name:16} {killed:4}/{total:<4} killed  {pct:5.1f} %{by}{note}")
         survivors += [f"  {m}  [{s}]" for m, s in sorted(found.items()) if s in SURVIVED]
     print("\nsurviving mutants (.venv/bin/mutmut show <name> for the diff):")
     print("\n".join(survivors) or "  none")

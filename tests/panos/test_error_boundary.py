@@ -74,3 +74,11 @@ def test_an_error_envelope_reads_as_one_line() -> None:
     assert str(error_for(None, ("a", "b"), 200)) == "PAN-OS error: a | b"
     assert str(error_for(None, (), 200)) == "PAN-OS error: no message"
     assert str(error_for(7, ("x",), 200)) == "PAN-OS error 7: x"
+
+
+def test_an_error_pancert_raises_itself_reads_as_an_envelope_of_http_200() -> None:
+    # The XML API answers most errors with HTTP 200 and status="error"
+    # (docs/reference/panos.md); an error pancert raises on its own reading of a
+    # configuration (client.py, a missing candidate node) is that kind, not an HTTP failure.
+    error = ObjectNotPresentError(7, ("/config/x is not in the candidate configuration",))
+    assert error.http_status == 200

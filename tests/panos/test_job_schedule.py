@@ -30,6 +30,10 @@ from pancert.panos.models import JobResult
         pytest.param(60.0, 99, 2.0, id="never-under-2s-once-the-job-has-run-20s"),
         pytest.param(60.0, 50, 30.0, id="estimate-beyond-the-cap-keeps-the-cap"),
         pytest.param(0.0, 50, 0.5, id="no-elapsed-time-no-estimate"),
+        # 1 % after 4 ms: the estimate (99 x 4 ms) comes before the first scheduled read
+        pytest.param(0.004, 1, 0.396, id="one-percent-is-an-estimate-too"),
+        # PAN-OS shows 100 % a moment before FIN: no estimate, the schedule stands
+        pytest.param(10.0, 100, 6.0, id="a-hundred-percent-without-fin-keeps-the-schedule"),
     ],
 )
 def test_next_poll(elapsed: float, progress: int, expected: float) -> None:

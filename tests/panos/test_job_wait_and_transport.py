@@ -129,6 +129,28 @@ def test_a_dropped_connection_while_rotating_is_one_more_poll() -> None:
         Job([TlsIdentityError("other cert"), DONE]).wait(rotating=lambda: True)
 
 
+def test_elapsed_time_counts_from_the_first_read_on_any_clock() -> None:
+    # time.monotonic has no fixed origin: only differences from the first read count
+    job = Job([act()] * 4 + [DONE], now=5000.0)
+    job.wait()
+    assert job.sleeps == [0.5, 0.5, 1.0, 2.0]
+
+
+def test_a_drop_says_nothing_of_progress() -> None:
+    # The first read drops after a 4 ms round trip. Treated as 0 %, the first wait stays
+    # the scheduled 0.5 s; any progress figure would bring it forward (next_poll).
+    job = Job([PanosTransportError("reset"), DONE])
+
+    async def slow_read(job_id: int) -> JobResult:
+        job.now += 0.004
+        return await job.read(job_id)
+
+    asyncio.run(
+        jobs.wait(slow_read, 7, 600, sleep=job.sleep, clock=lambda: job.now, rotating=lambda: True)
+    )
+    assert job.sleeps == [0.5]
+
+
 # The progress estimate and next_poll's own table: tests/panos/test_job_schedule.py
 
 

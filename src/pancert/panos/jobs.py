@@ -49,14 +49,16 @@ async def wait(
         except PanosTransportError as exc:
             if not rotating() or isinstance(exc, TlsIdentityError):
                 raise
-            result = JobResult(job_id=job_id, status="ACT", result="PEND", progress=0)
-        if result.finished:
-            if not result.ok:
-                raise CommitFailedError(job_id, result.details)
-            return result
+            progress = 0  # the web server is restarting: the job's progress is unknown
+        else:
+            if result.finished:
+                if not result.ok:
+                    raise CommitFailedError(job_id, result.details)
+                return result
+            progress = result.progress
         # the clock counts the reads' own round trips too; the sum of sleeps is what a
         # test's instant sleep advances
-        wait_s = next_poll(max(waited, clock() - started), result.progress, first_s=first)
+        wait_s = next_poll(max(waited, clock() - started), progress, first_s=first)
         if waited + wait_s > timeout_s:
             raise JobTimeoutError(job_id, waited)
         await sleep(wait_s)
