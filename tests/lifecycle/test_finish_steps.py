@@ -129,7 +129,7 @@ def test_an_earlier_runs_commit_is_waited_for_before_committing_again(steps: Ste
     assert asyncio.run(finish.commit(steps.fw, [ctx])) is None
     assert steps.fw.jobs_asked == [7]
     assert steps.fw.waits == [(7, 99.0, settings.sleep), (1, 99.0, settings.sleep)]
-    assert [c for c in steps.fw.calls] == ["job", "wait_for_job", "commit", "wait_for_job"]
+    assert steps.fw.calls == ["job", "wait_for_job", "commit", "wait_for_job"]
     assert steps.load().rotation.commit_job == 1  # type: ignore[union-attr]
 
 
