@@ -262,6 +262,16 @@ def test_reading_ids(journal: Journal) -> None:
 def test_an_ids_file_that_is_not_understood_is_named(journal: Journal, content: str) -> None:
     path = journal.ids_path("web")
     path.write_text(content, encoding="utf-8")
+    assert_not_understood(journal, path)
+
+
+def test_an_ids_file_that_is_not_text_is_named(journal: Journal) -> None:
+    path = journal.ids_path("web")
+    path.write_bytes(b"\xff\xfe1\x002\x00")  # e.g. saved as UTF-16 by an editor
+    assert_not_understood(journal, path)
+
+
+def assert_not_understood(journal: Journal, path: Path) -> None:
     with pytest.raises(JournalError) as caught:
         journal.read_ids("web")
     assert str(caught.value) == (
