@@ -56,7 +56,10 @@ def make_folders(path: Path) -> None:
     """``mkdir -p`` whose new folders are 0700 whatever the umask."""
     missing = []
     for folder in (path, *path.parents):
-        if folder.exists() or folder.is_symlink():
+        # lexists: a link, even a dangling one, ends the walk like any existing entry. One
+        # call, not `exists() or is_symlink()`: mutation testing turns an `or` into `and`,
+        # and that mutant walks to "/" and chmods every ancestor 0700 (as root: "/", /tmp).
+        if os.path.lexists(folder):
             break
         missing.append(folder)
     for folder in reversed(missing):

@@ -57,6 +57,16 @@ def test_a_seen_certificate_gives_back_the_facts_the_planner_reads() -> None:
     )
 
 
+def test_an_object_with_only_a_csr_is_seen_unsigned() -> None:
+    """A pending object (key and CSR, no certificate yet) must not read back as signed."""
+    pending = CertificateEntry(
+        name="web-2abcdefg", location=SHARED, has_private_key=True, csr_pem="-----BEGIN..."
+    )
+    seen = SeenCertificate.of(pending)
+    assert seen.signed is False
+    assert seen.entry(SHARED).certificate_pem is None
+
+
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 

@@ -292,10 +292,11 @@ class Journal:
         """The order id (and renewId) in ``<profile>.ids``, in any form agents wrote."""
         path = self.ids_path(profile)
         try:
-            text = path.read_text(encoding="utf-8").strip()
+            parsed = parse_ids(path.read_text(encoding="utf-8").strip())
         except FileNotFoundError:
             return None
-        parsed = parse_ids(text)
+        except UnicodeDecodeError:  # not text at all, so none of the forms below
+            parsed = None
         if parsed is None:
             raise JournalError(
                 f"{path}: not an order id file this agent understands "
