@@ -89,8 +89,8 @@ def test_required_profile_keys() -> None:
     ]
     empty = {**PROFILE, "paloalto_fw_profile": " , ", "scm_credential_detail": " "}
     assert problems(CertificateProfile, empty, "web.yaml", **PROFILE_SOURCE) == [
-        "web.yaml: paloalto_fw_profile: Tuple should have at least 1 item after validation, not 0",
-        "web.yaml: scm_credential_detail: String should have at least 1 character",
+        "web.yaml: paloalto_fw_profile: empty (allowed: at least 1 entry)",
+        "web.yaml: scm_credential_detail: empty (allowed: at least 1 character)",
     ]
 
 

@@ -315,6 +315,9 @@ class _Shape(BaseModel):
     above: float = Field(1.0, gt=0)
     below: int = Field(0, lt=5)
     mode: str = Field("a", pattern="^a$")
+    code: str = Field("abc", min_length=3, max_length=3)
+    some: list[int] = Field(default_factory=lambda: [0, 0], min_length=2)
+    one: list[int] = Field(default_factory=lambda: [0], min_length=1)
 
 
 @pytest.mark.parametrize(
@@ -326,6 +329,16 @@ class _Shape(BaseModel):
         pytest.param({"ratio": "half"}, "ratio: not a number", id="float-parsing"),
         pytest.param({"ratio": [1]}, "ratio: not a number", id="float-type"),
         pytest.param({"label": 5}, "label: not text", id="string-type"),
+        pytest.param({"label": None}, "label: empty (allowed: text)", id="string-null"),
+        pytest.param({"count": None}, "count: empty (allowed: a whole number)", id="int-null"),
+        pytest.param(
+            {"code": "ab"}, "code: too short (allowed: at least 3 characters)", id="short"
+        ),
+        pytest.param({"code": "abcd"}, "code: too long (allowed: at most 3 characters)", id="long"),
+        pytest.param(
+            {"some": [1]}, "some: too few entries (allowed: at least 2 entries)", id="few"
+        ),
+        pytest.param({"one": []}, "one: empty (allowed: at least 1 entry)", id="no-entry"),
         pytest.param({"table": [1]}, "table: not a mapping", id="dict-type"),
         pytest.param({"table": {"a": "x"}}, "table[a]: not a whole number", id="nested"),
         pytest.param({"items": 5}, "items: not a list", id="list-type"),

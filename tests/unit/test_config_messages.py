@@ -304,3 +304,37 @@ def test_bindings_are_normalised() -> None:
 )
 def test_profile_file_names(name: str, why: str | None) -> None:
     assert check_profile_name(name) == why
+
+
+@pytest.mark.parametrize(
+    ("overrides", "lines"),
+    [
+        pytest.param(
+            {"sectigo_csr_state": "x" * 129},
+            [f"{F}: sectigo_csr_state: too long (allowed: at most 128 characters)"],
+            id="state-129",
+        ),
+        pytest.param(
+            {"sectigo_csr_organization": "x" * 65},
+            [f"{F}: sectigo_csr_organization: too long (allowed: at most 64 characters)"],
+            id="organization-65",
+        ),
+        pytest.param(
+            {"scm_credential_detail": ""},
+            [f"{F}: scm_credential_detail: empty (allowed: at least 1 character)"],
+            id="credential-empty",
+        ),
+        pytest.param(
+            {"paloalto_fw_profile": ","},
+            [f"{F}: paloalto_fw_profile: empty (allowed: at least 1 entry)"],
+            id="no-firewall-named",
+        ),
+    ],
+)
+def test_lengths_read_as_a_problem_and_what_is_allowed(
+    overrides: dict[str, Any], lines: list[str]
+) -> None:
+    assert profile_problems(overrides) == lines
+    at_the_limit = {k: v[:-1] for k, v in overrides.items() if len(v) > 64}
+    if at_the_limit:
+        profile(at_the_limit)

@@ -70,6 +70,12 @@ PLAIN = "must be a plain host URL, no user, query or fragment"
         ),
         pytest.param({"sectigo_scm_url": 5}, [f"{C}: sectigo_scm_url: not text"], id="url-number"),
         pytest.param(
+            # `sectigo_scm_url:` with nothing after it: empty, not "not text"
+            {"sectigo_scm_url": None},
+            [f"{C}: sectigo_scm_url: empty (allowed: text)"],
+            id="url-no-value",
+        ),
+        pytest.param(
             {"sectigo_scm_url": ""},
             [
                 f"{C}: sectigo_scm_url: '' must use https (TLS is never optional here) "

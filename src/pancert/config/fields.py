@@ -11,7 +11,7 @@ import functools
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -211,6 +211,28 @@ _FRIENDLY = {
 }
 
 
+def _count(count: object, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+# pydantic's own sentences for lengths ("String should have at most 128 characters")
+# read as one problem and what is allowed, like every other field
+_LENGTHS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    "string_too_short": lambda ctx: (
+        "empty" if ctx["min_length"] == 1 else "too short",
+        f"at least {_count(ctx['min_length'], 'character', 'characters')}",
+    ),
+    "string_too_long": lambda ctx: (
+        "too long",
+        f"at most {_count(ctx['max_length'], 'character', 'characters')}",
+    ),
+    "too_short": lambda ctx: (
+        "empty" if ctx["min_length"] == 1 else "too few entries",
+        f"at least {_count(ctx['min_length'], 'entry', 'entries')}",
+    ),
+}
+
+
 def problems_from(error: ValidationError, file: str, prefix: str = "") -> list[Problem]:
     """One :class:`Problem` per pydantic error, named by the YAML key the user wrote
     (under ``prefix``, e.g. a credential label)."""
@@ -223,6 +245,11 @@ def problems_from(error: ValidationError, file: str, prefix: str = "") -> list[P
         ctx = item.get("ctx") or {}
         if item["type"] == "pancert":
             message, allowed = str(ctx["message"]), ctx.get("allowed")
+        elif item["type"] in _FRIENDLY and item.get("input", "") is None:
+            # `key:` with nothing after it: YAML reads null, which is no type at all
+            message, allowed = "empty", _FRIENDLY[item["type"]].removeprefix("not ")
+        elif item["type"] in _LENGTHS:
+            message, allowed = _LENGTHS[item["type"]](ctx)
         else:
             message = _FRIENDLY.get(item["type"], item["msg"])
             allowed = ctx.get("expected")
