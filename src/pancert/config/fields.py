@@ -11,7 +11,7 @@ import functools
 import ipaddress
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -211,26 +211,24 @@ _FRIENDLY = {
 }
 
 
-def _count(count: object, one: str, many: str) -> str:
+def _length(kind: str, ctx: dict[str, Any]) -> tuple[str, str]:
+    """pydantic's length errors ("String should have at most 128 characters") as the
+    problem and what is allowed, like every other field."""
+    if kind == "string_too_long":
+        return "too long", f"at most {_count(ctx['max_length'], 'character', 'characters')}"
+    least = ctx["min_length"]
+    if kind == "string_too_short":
+        problem, allowed = "too short", _count(least, "character", "characters")
+    else:
+        problem, allowed = "too few entries", _count(least, "entry", "entries")
+    return ("empty" if least == 1 else problem), f"at least {allowed}"
+
+
+def _count(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-# pydantic's own sentences for lengths ("String should have at most 128 characters")
-# read as one problem and what is allowed, like every other field
-_LENGTHS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
-    "string_too_short": lambda ctx: (
-        "empty" if ctx["min_length"] == 1 else "too short",
-        f"at least {_count(ctx['min_length'], 'character', 'characters')}",
-    ),
-    "string_too_long": lambda ctx: (
-        "too long",
-        f"at most {_count(ctx['max_length'], 'character', 'characters')}",
-    ),
-    "too_short": lambda ctx: (
-        "empty" if ctx["min_length"] == 1 else "too few entries",
-        f"at least {_count(ctx['min_length'], 'entry', 'entries')}",
-    ),
-}
+_LENGTHS = {"string_too_short", "string_too_long", "too_short"}
 
 
 def problems_from(error: ValidationError, file: str, prefix: str = "") -> list[Problem]:
@@ -249,7 +247,7 @@ def problems_from(error: ValidationError, file: str, prefix: str = "") -> list[P
             # `key:` with nothing after it: YAML reads null, which is no type at all
             message, allowed = "empty", _FRIENDLY[item["type"]].removeprefix("not ")
         elif item["type"] in _LENGTHS:
-            message, allowed = _LENGTHS[item["type"]](ctx)
+            message, allowed = _length(item["type"], ctx)
         else:
             message = _FRIENDLY.get(item["type"], item["msg"])
             allowed = ctx.get("expected")
