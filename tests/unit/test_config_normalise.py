@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from pancert.config.profile import CertificateProfile
+from pancert.panos.models import KeyAlgorithm
 from tests.unit.config_kit import FOLDER, PROFILE, valid
+
+RSA = KeyAlgorithm.RSA
 
 F = "web.yaml"
 SOURCE = {"name": "web", "source": FOLDER / F}
@@ -51,6 +54,11 @@ def profile(overrides: dict[str, Any]) -> CertificateProfile:
         pytest.param({"paloalto_location": "Shared"}, "location", "shared", id="shared-case"),
         pytest.param({"paloalto_location": ""}, "location", "shared", id="location-empty"),
         pytest.param({"paloalto_location": None}, "location", "shared", id="location-null"),
+        # empty or no value: not set, so the default (README: RSA, with its 2048 bits)
+        pytest.param({"sectigo_csr_key_type": ""}, "key_type", RSA, id="kt-empty"),
+        pytest.param({"sectigo_csr_key_type": "  "}, "key_type", RSA, id="kt-blank"),
+        pytest.param({"sectigo_csr_key_type": None}, "key_type", RSA, id="kt-null"),
+        pytest.param({"sectigo_csr_key_type": None}, "key_size", 2048, id="key-size-of-null"),
         pytest.param({"scm_credential_detail": " MAIN "}, "credential", "MAIN", id="label"),
         pytest.param(
             {"paloalto_fw_profile": ["fw_a.yaml", " fw_b ", "fw_a", "fw_c.YML"]},

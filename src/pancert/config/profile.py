@@ -250,6 +250,8 @@ class CertificateProfile(BaseModel):
     @field_validator("key_type", mode="before")
     @classmethod
     def _key_type(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return KeyAlgorithm.RSA  # not set, as for every optional key (README)
         if not isinstance(value, str):
             return value
         kind = _key_word(value)
