@@ -44,15 +44,21 @@ def redact(text: str) -> str:
         if not _ordered:
             _ordered.append(sorted(_secrets, key=len, reverse=True))
         secrets = _ordered[0]
-    # A run registers a key per firewall and redacts every line it prints or logs: testing
-    # each secret against each line grows with certificates times firewalls. A line in which no
-    # secret's first characters occur cannot hold a secret, and it is checked in one pass.
-    if not any(text[i : i + _MIN_LENGTH] in _starts for i in range(len(text) - _MIN_LENGTH + 1)):
+    if not may_hold_secret(text):
         return text
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def may_hold_secret(text: str) -> bool:
+    """Whether the first characters of a registered secret occur in ``text``.
+
+    A run registers a key per firewall and redacts every line it prints or logs: testing
+    each secret against each line grows with certificates times firewalls. A line in which no
+    secret's first characters occur cannot hold a secret, and it is checked in one pass."""
+    return any(text[i : i + _MIN_LENGTH] in _starts for i in range(len(text) - _MIN_LENGTH + 1))
 
 
 def registered_count() -> int:

@@ -318,6 +318,7 @@ class _Shape(BaseModel):
     code: str = Field("abc", min_length=3, max_length=3)
     some: list[int] = Field(default_factory=lambda: [0, 0], min_length=2)
     one: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    flag: str = Field("y", max_length=1)
 
 
 @pytest.mark.parametrize(
@@ -339,6 +340,7 @@ class _Shape(BaseModel):
             {"some": [1]}, "some: too few entries (allowed: at least 2 entries)", id="few"
         ),
         pytest.param({"one": []}, "one: empty (allowed: at least 1 entry)", id="no-entry"),
+        pytest.param({"flag": "yn"}, "flag: too long (allowed: at most 1 character)", id="1"),
         pytest.param({"table": [1]}, "table: not a mapping", id="dict-type"),
         pytest.param({"table": {"a": "x"}}, "table[a]: not a whole number", id="nested"),
         pytest.param({"items": 5}, "items: not a list", id="list-type"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from pancert.redaction import redact, register_secret
+from pancert.redaction import may_hold_secret, redact, register_secret
 
 
 def test_the_longer_secret_wins_even_when_it_sorts_first() -> None:
@@ -16,3 +16,13 @@ def test_the_longer_secret_wins_even_when_it_sorts_first() -> None:
     register_secret(short)
     register_secret(long)
     assert redact(f"[{long}] [{short}]") == "[***] [***]"
+
+
+def test_a_line_without_the_start_of_any_secret_is_not_searched() -> None:
+    secret = "fast-" + secrets.token_hex(8)
+    register_secret(secret)
+    assert not may_hold_secret("nothing to see here")
+    assert not may_hold_secret(secret[:3])
+    assert may_hold_secret(secret[:4])
+    assert may_hold_secret(f"Authorization: Bearer {secret}")
+    assert redact(f"before {secret} after") == "before *** after"

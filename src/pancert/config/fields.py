@@ -243,7 +243,7 @@ def problems_from(error: ValidationError, file: str, prefix: str = "") -> list[P
         ctx = item.get("ctx") or {}
         if item["type"] == "pancert":
             message, allowed = str(ctx["message"]), ctx.get("allowed")
-        elif item["type"] in _FRIENDLY and item.get("input", "") is None:
+        elif item["type"] in _FRIENDLY and item["input"] is None:
             # `key:` with nothing after it: YAML reads null, which is no type at all
             message, allowed = "empty", _FRIENDLY[item["type"]].removeprefix("not ")
         elif item["type"] in _LENGTHS:
