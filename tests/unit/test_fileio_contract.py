@@ -234,12 +234,7 @@ def test_a_folder_that_cannot_be_made_names_the_reason_and_the_user(
     wanted = tmp_path / "state" / "journal"
     with pytest.raises(UnsafePathError) as caught:
         private_folder(wanted, "journal folder")
-    assert str(caught.value) == (
-        f"{wanted}: cannot write the journal folder: Not a directory (running as pancert-svc)"
-    )
-    assert caught.value.hint == (
-        f"make {wanted} writable for pancert-svc, or point the configuration elsewhere"
-    )
+    assert_cannot_write(caught.value, wanted, "journal folder", "Not a directory")
 
 
 def test_a_folder_the_user_may_not_write_is_refused(
@@ -251,12 +246,7 @@ def test_a_folder_the_user_may_not_write_is_refused(
     monkeypatch.setattr(os, "access", lambda p, m: False if m & os.W_OK else real_access(p, m))
     with pytest.raises(UnsafePathError) as caught:
         private_folder(tmp_path, "state folder")
-    assert str(caught.value) == (
-        f"{tmp_path}: cannot write the state folder: Permission denied (running as pancert-svc)"
-    )
-    assert caught.value.hint == (
-        f"make {tmp_path} writable for pancert-svc, or point the configuration elsewhere"
-    )
+    assert_cannot_write(caught.value, tmp_path, "state folder", "Permission denied")
 
 
 # --- links ----------------------------------------------------------------------------------
@@ -367,12 +357,7 @@ def test_open_private_names_a_file_it_cannot_open(tmp_path: Path, user: str) -> 
     path = tmp_path / "missing" / "pancert.log"
     with pytest.raises(UnsafePathError) as caught:
         open_private(path, "log file")
-    assert str(caught.value) == (
-        f"{path}: cannot write the log file: No such file or directory (running as pancert-svc)"
-    )
-    assert caught.value.hint == (
-        f"make {path} writable for pancert-svc, or point the configuration elsewhere"
-    )
+    assert_cannot_write(caught.value, path, "log file", "No such file or directory")
 
 
 # --- the user named in messages -------------------------------------------------------------
@@ -394,3 +379,12 @@ def test_the_user_is_named_by_uid_when_it_has_no_name(
     monkeypatch.delattr(os, "getuid")  # Windows: no uid either
     error = fileio.unwritable(tmp_path, "state", OSError("disk gone"))
     assert str(error) == f"{tmp_path}: cannot write the state: disk gone (running as this user)"
+
+
+def assert_cannot_write(error: UnsafePathError, path: Path, what: str, reason: str) -> None:
+    """The message names the path, what it is for, the system's reason and the user; the
+    hint says what to do (src/pancert/fileio.py)."""
+    assert str(error) == f"{path}: cannot write the {what}: {reason} (running as pancert-svc)"
+    assert error.hint == (
+        f"make {path} writable for pancert-svc, or point the configuration elsewhere"
+    )
