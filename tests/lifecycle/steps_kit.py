@@ -22,7 +22,7 @@ from pancert.lifecycle import ports
 from pancert.lifecycle.journal import Journal, PairRecord, Rotation, Step
 from pancert.lifecycle.pair import Pair, RunSettings
 from pancert.lifecycle.rotate import Context
-from pancert.panos.models import CommitResult, CsrRequest, JobResult, Location
+from pancert.panos.models import SHARED, CommitResult, CsrRequest, JobResult, Location
 from pancert.panos.snapshot import ConfigSnapshot
 from pancert.sandbox.ca import SandboxCA
 from pancert.scm.models import EnrollRequest, IssuedChain, OrderLookup, OrderRef, Pending
@@ -36,6 +36,9 @@ REQUEST = "2" + "0" * 31
 """A request id whose object name would be web-2aaaaaaa (never used as a name here)."""
 NEW = "web-2abcdefg"
 """The object a rotation in these tests creates."""
+STARTED = T0 - dt.timedelta(minutes=5)
+"""When the rotation in these tests began."""
+LOGGER = "pancert.lifecycle"
 
 
 @dataclass
@@ -252,3 +255,42 @@ class Steps:
 def error_of(result: PancertError | None) -> PancertError:
     assert result is not None, "an error was expected"
     return result
+
+
+def messages(caplog: Any) -> list[tuple[int, str]]:
+    """The lifecycle's log records (level, text) a ``caplog`` fixture caught."""
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == LOGGER]
+
+
+def rotating(steps: Steps, step: Step | None, **changes: object) -> Context:
+    """web on fw_a with a rotation to NEW at ``step`` (None: none yet), current object
+    ``web``; ``changes`` override the rotation's fields."""
+    pair = steps.pair()
+    record = PairRecord(profile="web", firewall="fw_a", current_object="web")
+    if step is not None:
+        data: dict[str, object] = {
+            "step": step,
+            "object_name": NEW,
+            "request_id": REQUEST,
+            "reason": "in-window",
+            "started_at": STARTED,
+            "profile_hash": pair.wanted.content_hash,
+            "replaces": "web",
+            **changes,
+        }
+        record.rotation = Rotation.model_validate(data)
+    return steps.context(pair, record)
+
+
+def with_csr(steps: Steps, step: Step, *, on_device: bool = True, **changes: object) -> Context:
+    """:func:`rotating`, with NEW's CSR journalled and its pending entry on the firewall
+    (``on_device=False``: the entry is gone, the CSR still journalled); the recorders are
+    cleared, so a test sees only the calls of the step it runs."""
+    asyncio.run(steps.fw.generate_csr(steps.pair().resolved.csr_for(NEW), SHARED))
+    csr = steps.fw.candidate.objects[NEW].csr_pem
+    if not on_device:
+        del steps.fw.candidate.objects[NEW]
+    steps.fw.calls.clear()
+    steps.fw.generated.clear()
+    steps.fw.on_disk.clear()
+    return rotating(steps, step, **{"csr_pem": csr, **changes})

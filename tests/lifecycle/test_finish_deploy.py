@@ -23,9 +23,8 @@ from pancert.sandbox.ca import SandboxCA
 from pancert.scm.errors import ScmServerError
 
 from .fakes import FakeObject
-from .steps_kit import NEW, T0, Steps
+from .steps_kit import LOGGER, NEW, T0, Steps, messages
 
-LOGGER = "pancert.lifecycle"
 DEPLOYED = (logging.INFO, "web on fw_a: deployed web-2abcdefg (order 1001)")
 BOUND = [{"ssl_tls_service_profile": "web-tls"}]
 
@@ -74,10 +73,6 @@ def other(steps: Steps) -> Context:
     ctx = steps.context(pair, record)
     steps.commit_candidate()
     return ctx
-
-
-def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
-    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == LOGGER]
 
 
 def ids_file(steps: Steps, profile: str = "web") -> object:

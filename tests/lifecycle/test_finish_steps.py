@@ -24,9 +24,8 @@ from pancert.panos.models import CommitResult, JobResult
 from pancert.sandbox.ca import SandboxCA
 
 from .executor_kit import firewall
-from .steps_kit import T0, Steps, error_of
+from .steps_kit import LOGGER, T0, Steps, error_of, messages
 
-LOGGER = "pancert.lifecycle"
 STAY = "the changes stay in the candidate and the next run commits them"
 
 
@@ -40,10 +39,6 @@ def rotating(steps: Steps, **rotation: Any) -> Context:
     record = PairRecord(profile="web", firewall="fw_a", current_object="web", owned_objects=["web"])
     record.rotation = steps.imported(pair, **rotation)
     return steps.context(pair, record)
-
-
-def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
-    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == LOGGER]
 
 
 # issued_not_after --------------------------------------------------------------------------

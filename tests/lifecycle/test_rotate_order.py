@@ -16,54 +16,20 @@ from cryptography import x509
 from pancert.errors import PancertError
 from pancert.lifecycle import rotate
 from pancert.lifecycle.failures import NeedsPerson, StepFailed
-from pancert.lifecycle.journal import PairRecord, Rotation, Step
+from pancert.lifecycle.journal import Rotation, Step
 from pancert.lifecycle.rotate import Context
-from pancert.panos.models import SHARED
 from pancert.sandbox.ca import SandboxCA
 from pancert.scm.errors import ScmOutcomeUnknown, ScmValidationError
 from pancert.scm.models import ApiKind, LookupOutcome, OrderLookup
 
-from .steps_kit import NEW, REQUEST, T0, Steps
+from .steps_kit import LOGGER, NEW, REQUEST, STARTED, T0, Steps, messages, with_csr
 
-LOGGER = "pancert.lifecycle"
-STARTED = T0 - dt.timedelta(minutes=5)
 ORDERED = f"web on fw_a: ordered, order id 1000, request id {REQUEST}"
 
 
 @pytest.fixture
 def steps(tmp_path: Path, sandbox_ca: SandboxCA) -> Steps:
     return Steps.make(tmp_path, sandbox_ca)
-
-
-def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
-    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == LOGGER]
-
-
-def at(steps: Steps, step: Step, *, on_device: bool = True, **changes: object) -> Context:
-    """web on fw_a rotating to NEW at ``step``; NEW's pending entry on the firewall and its
-    CSR journalled (``on_device=False``: the entry is gone, the CSR still journalled)."""
-    pair = steps.pair()
-    asyncio.run(steps.fw.generate_csr(pair.resolved.csr_for(NEW), SHARED))
-    csr = steps.fw.candidate.objects[NEW].csr_pem
-    if not on_device:
-        del steps.fw.candidate.objects[NEW]
-    steps.fw.calls.clear()
-    steps.fw.generated.clear()
-    steps.fw.on_disk.clear()
-    record = PairRecord(profile="web", firewall="fw_a", current_object="web")
-    data: dict[str, object] = {
-        "step": step,
-        "object_name": NEW,
-        "request_id": REQUEST,
-        "reason": "in-window",
-        "started_at": STARTED,
-        "profile_hash": pair.wanted.content_hash,
-        "replaces": "web",
-        "csr_pem": csr,
-    }
-    data.update(changes)
-    record.rotation = Rotation.model_validate(data)
-    return steps.context(pair, record)
 
 
 def saved(steps: Steps) -> Rotation:
@@ -80,7 +46,7 @@ def test_an_order_is_placed_and_its_id_journalled(
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
     steps.ca.renew_id = "renew-1"
-    ctx = at(steps, Step.ORDER_INTENT)
+    ctx = with_csr(steps, Step.ORDER_INTENT)
     asyncio.run(rotate.order(ctx, resumed=False))
     assert steps.ca.calls == ["enroll"]
     assert steps.ca.enrolled == [ctx.pair.resolved.enroll_for(ctx.rotation.csr_pem or "", REQUEST)]
@@ -100,7 +66,7 @@ def test_a_resumed_order_found_at_scm_is_recorded_not_placed_again(
     steps: Steps, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    ctx = at(steps, Step.ORDER_INTENT)
+    ctx = with_csr(steps, Step.ORDER_INTENT)
     asyncio.run(steps.ca.enroll(ctx.pair.resolved.enroll_for("(csr)", REQUEST)))
     steps.ca.calls.clear()
     steps.ca.api = ApiKind.ENROLLMENT
@@ -120,7 +86,7 @@ def test_a_resumed_order_found_at_scm_is_recorded_not_placed_again(
 
 
 def test_a_resumed_order_not_found_is_placed_with_the_journalled_csr(steps: Steps) -> None:
-    ctx = at(steps, Step.ORDER_INTENT)
+    ctx = with_csr(steps, Step.ORDER_INTENT)
     csr = ctx.rotation.csr_pem
     asyncio.run(rotate.order(ctx, resumed=True))
     assert steps.ca.calls == ["find_order", "enroll"]
@@ -130,7 +96,7 @@ def test_a_resumed_order_not_found_is_placed_with_the_journalled_csr(steps: Step
 
 
 def test_a_resumed_order_not_found_whose_key_is_gone_starts_from_a_new_csr(steps: Steps) -> None:
-    ctx = at(steps, Step.ORDER_INTENT, on_device=False)
+    ctx = with_csr(steps, Step.ORDER_INTENT, on_device=False)
     old = ctx.rotation.csr_pem
     asyncio.run(rotate.order(ctx, resumed=True))
     assert steps.fw.calls == ["generate_csr", "export_csr"]
@@ -148,7 +114,7 @@ def test_a_resumed_order_not_found_whose_key_is_gone_starts_from_a_new_csr(steps
 
 def test_a_resumed_order_scm_cannot_look_up_needs_a_person(steps: Steps) -> None:
     steps.ca.lookup = OrderLookup(LookupOutcome.UNSUPPORTED)
-    ctx = at(steps, Step.ORDER_INTENT)
+    ctx = with_csr(steps, Step.ORDER_INTENT)
     with pytest.raises(NeedsPerson) as raised:
         asyncio.run(rotate.order(ctx, resumed=True))
     assert str(raised.value) == (
@@ -164,7 +130,7 @@ def test_a_failed_look_up_names_the_call(steps: Steps) -> None:
     failure = ScmOutcomeUnknown("connection reset", operation="find")
     steps.ca.failures["find_order"] = failure
     with pytest.raises(StepFailed) as raised:
-        asyncio.run(rotate.order(at(steps, Step.ORDER_INTENT), resumed=True))
+        asyncio.run(rotate.order(with_csr(steps, Step.ORDER_INTENT), resumed=True))
     assert str(raised.value) == "SCM find order: connection reset"
     assert steps.ca.calls == ["find_order"]
 
@@ -216,7 +182,7 @@ def test_what_an_enroll_failure_leaves_in_the_journal(  # noqa: PLR0917 - fixtur
 ) -> None:
     steps.ca.failures["enroll"] = failure
     with pytest.raises(StepFailed) as raised:
-        asyncio.run(rotate.order(at(steps, Step.ORDER_INTENT), resumed=False))
+        asyncio.run(rotate.order(with_csr(steps, Step.ORDER_INTENT), resumed=False))
     assert str(raised.value) == f"SCM enroll: {failure}"
     assert (raised.value.cause, raised.value.hint) == (failure, hint)
     assert raised.value.__cause__ is failure
@@ -229,7 +195,7 @@ def test_what_an_enroll_failure_leaves_in_the_journal(  # noqa: PLR0917 - fixtur
 
 
 def ordered(steps: Steps, **settings: object) -> Context:
-    ctx = at(steps, Step.ORDER_INTENT)
+    ctx = with_csr(steps, Step.ORDER_INTENT)
     asyncio.run(rotate.order(ctx, resumed=False))
     steps.journal.saves.clear()
     return Context(
@@ -350,7 +316,7 @@ def test_a_rotation_replaces_only_what_its_journal_names(
     kept: dict[str, list[str]],
     expected: list[str],
 ) -> None:
-    ctx = at(steps, Step.IMPORTED, replaces=replaces)
+    ctx = with_csr(steps, Step.IMPORTED, replaces=replaces)
     ctx.record.current_object = None
     ctx.record.owned_objects = owned
     ctx.record.kept_superseded = kept

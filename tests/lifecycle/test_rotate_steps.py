@@ -5,7 +5,6 @@ does not make, the order's bookkeeping, and the messages and log lines a person 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from pathlib import Path
@@ -14,56 +13,20 @@ import pytest
 
 from pancert.lifecycle import rotate
 from pancert.lifecycle.failures import StepFailed
-from pancert.lifecycle.journal import AbandonedOrder, PairRecord, Rotation, Step
-from pancert.lifecycle.rotate import Context
+from pancert.lifecycle.journal import AbandonedOrder, Rotation, Step
 from pancert.panos.errors import BusyError
 from pancert.panos.models import SHARED
 from pancert.sandbox.ca import SandboxCA
 
 from .fakes import FakeObject
-from .steps_kit import NEW, REQUEST, T0, Steps
+from .steps_kit import LOGGER, NEW, REQUEST, T0, Steps, messages, rotating, with_csr
 
-LOGGER = "pancert.lifecycle"
 SUFFIXED = re.compile(r"^web-[2-7][a-z2-7]{7}$")
-STARTED = T0 - dt.timedelta(minutes=5)
 
 
 @pytest.fixture
 def steps(tmp_path: Path, sandbox_ca: SandboxCA) -> Steps:
     return Steps.make(tmp_path, sandbox_ca)
-
-
-def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
-    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == LOGGER]
-
-
-def at(steps: Steps, step: Step | None, **changes: object) -> Context:
-    """web on fw_a with a rotation at ``step`` (None: none yet), current object ``web``."""
-    pair = steps.pair()
-    record = PairRecord(profile="web", firewall="fw_a", current_object="web")
-    if step is not None:
-        data: dict[str, object] = {
-            "step": step,
-            "object_name": NEW,
-            "request_id": REQUEST,
-            "reason": "in-window",
-            "started_at": STARTED,
-            "profile_hash": pair.wanted.content_hash,
-            "replaces": "web",
-        }
-        data.update(changes)
-        record.rotation = Rotation.model_validate(data)
-    return steps.context(pair, record)
-
-
-def with_csr(steps: Steps, step: Step, **changes: object) -> Context:
-    """The pending entry NEW is on the firewall and its CSR journalled."""
-    asyncio.run(steps.fw.generate_csr(steps.pair().resolved.csr_for(NEW), SHARED))
-    csr = steps.fw.candidate.objects[NEW].csr_pem
-    steps.fw.calls.clear()
-    steps.fw.generated.clear()
-    steps.fw.on_disk.clear()
-    return at(steps, step, **{"csr_pem": csr, **changes})
 
 
 def run(step: object) -> None:
@@ -74,13 +37,13 @@ def run(step: object) -> None:
 
 
 def test_a_rotation_step_without_a_rotation_is_a_bug_named_as_such(steps: Steps) -> None:
-    ctx = at(steps, None)
+    ctx = rotating(steps, None)
     with pytest.raises(AssertionError, match=r"^a rotation step runs only while in flight$"):
         _ = ctx.rotation
 
 
 def test_the_context_saves_with_the_runs_clock_and_sleeps_its_sleep(steps: Steps) -> None:
-    ctx = at(steps, Step.CSR_INTENT)
+    ctx = rotating(steps, Step.CSR_INTENT)
     ctx.record.current_object = "web-3aaaaaaa"
     run(ctx.save())
     assert steps.load().updated_at == T0
@@ -96,7 +59,7 @@ def test_the_first_rotation_takes_the_profiles_name(
     steps: Steps, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    ctx = at(steps, None)
+    ctx = rotating(steps, None)
     ctx.record.current_object = None
     rotation = asyncio.run(rotate.start_rotation(ctx, "enroll"))
     assert rotation == Rotation(
@@ -116,7 +79,7 @@ def test_the_first_rotation_takes_the_profiles_name(
 
 
 def test_a_later_rotation_takes_a_fresh_suffixed_name(steps: Steps) -> None:
-    ctx = at(steps, None)  # current object web, not on the firewall
+    ctx = rotating(steps, None)  # current object web, not on the firewall
     rotation = asyncio.run(rotate.start_rotation(ctx, "in-window"))
     assert SUFFIXED.match(rotation.object_name)
     assert rotation.replaces == "web"
@@ -124,7 +87,7 @@ def test_a_later_rotation_takes_a_fresh_suffixed_name(steps: Steps) -> None:
 
 def test_an_object_of_the_profiles_name_is_never_taken_over(steps: Steps) -> None:
     steps.fw.candidate.objects["web"] = FakeObject(certificate_pem="(someone's)")
-    ctx = at(steps, None)
+    ctx = rotating(steps, None)
     ctx.record.current_object = None
     rotation = asyncio.run(rotate.start_rotation(ctx, "enroll"))
     assert SUFFIXED.match(rotation.object_name)
@@ -135,7 +98,7 @@ def test_an_abandoned_order_is_kept_and_a_new_rotation_begins(
     steps: Steps, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    ctx = at(steps, Step.ORDERED, order_id=1000)
+    ctx = rotating(steps, Step.ORDERED, order_id=1000)
     asyncio.run(rotate.abandon(ctx, "the CSR entry vanished"))
     saved = steps.load()
     assert saved.abandoned == [
@@ -158,7 +121,7 @@ def test_an_abandoned_order_is_kept_and_a_new_rotation_begins(
 
 
 def test_a_new_csr_is_generated_exported_and_journalled(steps: Steps) -> None:
-    ctx = at(steps, Step.CSR_INTENT)
+    ctx = rotating(steps, Step.CSR_INTENT)
     run(rotate.prepare_csr(ctx))
     assert steps.fw.generated == [(ctx.pair.resolved.csr_for(NEW), SHARED)]
     assert steps.fw.exported == [(NEW, SHARED)]
@@ -191,7 +154,7 @@ def test_a_journalled_csr_on_the_device_is_reused(steps: Steps) -> None:
 
 
 def test_a_csr_whose_entry_vanished_is_made_again(steps: Steps) -> None:
-    ctx = at(steps, Step.CSR_ON_DEVICE, csr_pem="(the reverted one)")
+    ctx = rotating(steps, Step.CSR_ON_DEVICE, csr_pem="(the reverted one)")
     run(rotate.prepare_csr(ctx))
     assert steps.fw.calls == ["generate_csr", "export_csr"]
     assert steps.journal.steps() == [Step.CSR_INTENT, Step.CSR_ON_DEVICE, Step.ORDER_INTENT]
@@ -199,7 +162,7 @@ def test_a_csr_whose_entry_vanished_is_made_again(steps: Steps) -> None:
 
 
 def test_order_intent_is_left_to_order(steps: Steps) -> None:
-    ctx = at(steps, Step.ORDER_INTENT, csr_pem="(journalled)", profile_hash="an older hash")
+    ctx = rotating(steps, Step.ORDER_INTENT, csr_pem="(journalled)", profile_hash="an older hash")
     run(rotate.prepare_csr(ctx))
     assert steps.fw.calls == []
     assert steps.journal.steps() == []
@@ -212,7 +175,7 @@ def test_a_profile_change_discards_the_unordered_csr(
     caplog.set_level(logging.INFO, logger=LOGGER)
     if entry == "signed":
         steps.fw.candidate.objects[NEW] = FakeObject(certificate_pem="(signed)")
-    ctx = (with_csr if entry == "pending" else at)(
+    ctx = (with_csr if entry == "pending" else rotating)(
         steps, Step.CSR_ON_DEVICE, profile_hash="an older hash"
     )
     run(rotate.prepare_csr(ctx))
@@ -253,7 +216,7 @@ def test_a_firewall_failure_names_the_call(
     ctx = (
         with_csr(steps, step, profile_hash="an older hash")
         if step is Step.CSR_ON_DEVICE
-        else (at(steps, step))
+        else (rotating(steps, step))
     )
     steps.fw.failures[operation] = BusyError(13, ("busy",))
     with pytest.raises(StepFailed) as raised:
